@@ -1,6 +1,6 @@
 # cqlgate: one hand-written Makefile.
 #
-#   make            build build/cqlgate (proto/libproto.a first)
+#   make            build proto/libproto.a, the client library and build/tests/it/cqlc
 #   make deps       install what the build and the tests need (Debian packages, Cassandra jars)
 #   make test       check-proto, unit tests plain and under ASan+UBSan, integration tests
 #   make unit       unit tests only (SANITIZE=address,undefined to run them sanitized)
@@ -49,7 +49,6 @@ CASS_SRCS  := $(wildcard src/cass/*.c)
 HTTP_SRCS  := $(wildcard src/http/*.c)
 API_SRCS   := $(wildcard src/api/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
-IT_TOOLS   := cqlc
 
 PROTO_OBJS := $(PROTO_SRCS:%.c=$(O)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(O)/%.o)
@@ -62,9 +61,9 @@ LLHTTP_OBJS := $(if $(HTTP_SRCS),$(addprefix $(O)/llhttp/,api.o http.o llhttp.o)
 LIBPROTO   := $(O)/proto/libproto.a
 LIBGATE    := $(O)/libcqlgate.a
 
-.PHONY: all deps test unit unit-san it check-proto run clean cassandra-start cassandra-stop fuzz bench format
+.PHONY: all deps test unit unit-san it check-proto run clean format
 
-all: $(O)/cqlgate $(O)/tests/it/cqlc
+all: $(O)/tests/it/cqlc
 
 deps:
 	scripts/deps.sh
@@ -78,9 +77,6 @@ $(LIBPROTO): $(PROTO_OBJS)
 $(LIBGATE): $(CORE_OBJS) $(CASS_OBJS) $(HTTP_OBJS) $(API_OBJS) $(LLHTTP_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
-
-$(O)/cqlgate: $(O)/src/main.o $(LIBGATE) $(LIBPROTO)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(O)/tests/it/cqlc: $(O)/tests/it/cqlc.o $(LIBGATE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
@@ -138,9 +134,6 @@ run: deps all
 	@echo "Cassandra 5.0 is up on 127.0.0.1:9042 (user cassandra, password cassandra)."
 	@echo "The HTTP APIs are not served yet; try: $(O)/tests/it/cqlc -e 'SELECT release_version FROM system.local'"
 	@echo "Stop it with: tests/cassandra/stop"
-
-fuzz bench:
-	@echo "make $@: not built yet"
 
 format:
 	@command -v clang-format >/dev/null && clang-format -i $(wildcard proto/*.[ch] src/*/*.[ch] src/*.c tests/unit/*.[ch]) || echo "clang-format not installed"
