@@ -126,6 +126,84 @@ test_vector(const char *name, size_t *len)
     return bytes;
 }
 
+/* ---- shared helpers -------------------------------------------------------------------------- */
+
+/*
+ * Grows by half rather than doubling, from a small start, so writers reallocate often and any
+ * pointer a caller keeps across a growth shows up under the sanitizer.
+ */
+uint8_t *
+test_grow(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
+{
+    size_t n = need < 16 ? 16 : need + need / 2;
+    uint8_t *p;
+
+    (void)ctx;
+    (void)len;
+    if (n < need) {
+        abort();
+    }
+    p = realloc(old, n);
+    if (p == NULL) {
+        abort();
+    }
+    *cap = n;
+    return p;
+}
+
+uint8_t *
+test_dup(const void *p, size_t len)
+{
+    uint8_t *q = malloc(len == 0 ? 1 : len);
+
+    if (q == NULL) {
+        abort();
+    }
+    if (len > 0) {
+        memcpy(q, p, len);
+    }
+    return q;
+}
+
+/* The storage behind test_alloc. Sizes are rounded up to 16, so every block stays aligned. */
+static struct {
+    _Alignas(16) uint8_t buf[TEST_ALLOC_SIZE];  /* storage */
+    size_t used;                                /* bytes handed out, a multiple of 16 */
+    size_t limit;                               /* refuse past this many bytes */
+} bump = { .limit = TEST_ALLOC_SIZE };
+
+static void *
+bump_alloc(void *ctx, size_t size)
+{
+    size_t need = (size + 15) & ~(size_t)15;    /* wraps only for sizes refused below */
+    void *p;
+
+    (void)ctx;
+    if (size > bump.limit - bump.used || need > bump.limit - bump.used) {
+        return NULL;
+    }
+    p = bump.buf + bump.used;
+    bump.used += need;
+    return p;
+}
+
+const struct cql_alloc test_alloc = { bump_alloc, NULL };
+
+void
+test_alloc_reset(size_t limit)
+{
+    bump.used = 0;
+    bump.limit = limit < sizeof(bump.buf) ? limit : sizeof(bump.buf);
+}
+
+size_t
+test_alloc_used(void)
+{
+    return bump.used;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
 int
 main(int argc, char **argv)
 {
@@ -136,6 +214,7 @@ main(int argc, char **argv)
             continue;
         }
         test_failed = 0;
+        test_alloc_reset(SIZE_MAX);
         tests[i].fn();
         if (test_failed) {
             fprintf(stderr, "FAIL %s\n", tests[i].name);

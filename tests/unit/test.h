@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cql.h"
+#include "cql_wire.h"
+
 #define TEST(name)                                                                                 \
     void test_##name(void);                                                                        \
     void test_##name(void)
@@ -28,6 +31,21 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 long test_unhex(const char *hex, uint8_t *out, size_t cap);
 /* Reads tests/vectors/NAME (hex) into a malloc'd buffer; NULL (and a failure) when missing. */
 uint8_t *test_vector(const char *name, size_t *len);
+
+/* A cql_wr_grow_cb over realloc: grows by 1.5x, at least 16 bytes; aborts when out of memory. */
+uint8_t *test_grow(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap);
+/* A malloc'd copy of exactly LEN bytes, so the sanitizer sees reads past the end; aborts on OOM. */
+uint8_t *test_dup(const void *p, size_t len);
+
+/* Size of the static buffer behind test_alloc. */
+#define TEST_ALLOC_SIZE ((size_t)1 << 20)
+
+/* A bump allocator (16-byte aligned) over one static buffer, emptied before each test. */
+extern const struct cql_alloc test_alloc;
+/* Empties test_alloc and refuses allocations past LIMIT bytes (capped; SIZE_MAX for no limit). */
+void test_alloc_reset(size_t limit);
+/* Bytes test_alloc has handed out since the last reset, padding included. */
+size_t test_alloc_used(void);
 
 #define OK(cond)                                                                                   \
     do {                                                                                           \

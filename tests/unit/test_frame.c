@@ -7,36 +7,6 @@
 
 #include <stdlib.h>
 
-static uint8_t *
-grow_heap(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
-{
-    size_t n = need < 64 ? 64 : need * 2;
-    uint8_t *p = realloc(old, n);
-
-    (void)ctx;
-    (void)len;
-    if (p == NULL) {
-        abort();
-    }
-    *cap = n;
-    return p;
-}
-
-/* A private copy of exactly LEN bytes, so the sanitizer sees any read past the end. */
-static uint8_t *
-dup_exact(const uint8_t *p, size_t len)
-{
-    uint8_t *q = malloc(len == 0 ? 1 : len);
-
-    if (q == NULL) {
-        abort();
-    }
-    if (len > 0) {
-        memcpy(q, p, len);
-    }
-    return q;
-}
-
 /* Deterministic bytes: compressible when PERIOD is small, noise when it is 0. */
 static void
 fill(uint8_t *p, size_t len, size_t period)
@@ -80,7 +50,7 @@ TEST(frame_every_proper_prefix_is_eagain)
 
     OK(v != NULL);
     for (size_t n = 0; n < len; n++) {
-        uint8_t *p = dup_exact(v, n);
+        uint8_t *p = test_dup(v, n);
 
         EQ(cql_frame_decode(p, n, 1 << 20, &f, &desc), CQL_EAGAIN);
         free(p);
@@ -124,7 +94,7 @@ TEST(frame_begin_finish_patch_length)
     struct cql_wr w;
     size_t off;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     cql_wr_raw(&w, "xy", 2);
     off = cql_frame_begin(&w, 5, CQL_FLAG_TRACING, 0x1234, CQL_OP_QUERY);
     EQ(off, 2);
@@ -143,7 +113,7 @@ TEST(frame_unknown_version_request_vector)
     size_t off;
 
     OK(want != NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     off = cql_frame_begin(&w, 7, 0, 0, CQL_OP_OPTIONS);
     EQ(cql_frame_finish(&w, off), 0);
     MEMEQ(w.p, w.len, want, len);
@@ -183,8 +153,8 @@ lz4_round_trip(size_t body_len, size_t period, bool expect_smaller)
 
     OK(body != NULL);
     fill(body, body_len, period);
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&z, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
+    cql_wr_init(&z, NULL, 0, test_grow, NULL);
     off = cql_frame_begin(&env, 4, 0, 42, CQL_OP_QUERY);
     cql_wr_raw(&env, body, body_len);
     EQ(cql_frame_finish(&env, off), 0);
@@ -235,7 +205,7 @@ TEST(frame_lz4_empty_body_stays_uncompressed)
     static const uint8_t ready[] = { 0x04, 0x00, 0x00, 0x03, 0x05, 0x00, 0x00, 0x00, 0x00 };
     struct cql_wr z;
 
-    cql_wr_init(&z, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&z, NULL, 0, test_grow, NULL);
     EQ(cql_frame_compress_lz4(&z, ready, sizeof(ready)), 0);
     MEMEQ(z.p, z.len, ready, sizeof(ready));
     free(z.p);
@@ -246,7 +216,7 @@ TEST(frame_lz4_compress_refuses_non_envelope)
     static const uint8_t bad[] = { 0x04, 0x00, 0x00, 0x03, 0x07, 0x00, 0x00, 0x00, 0x05, 1, 2 };
     struct cql_wr z;
 
-    cql_wr_init(&z, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&z, NULL, 0, test_grow, NULL);
     EQ(cql_frame_compress_lz4(&z, bad, sizeof(bad)), CQL_EPROTO);
     EQ(z.err, CQL_EPROTO);
     EQ(z.len, 0);
@@ -391,8 +361,8 @@ TEST(frame_vector_lz4_query_request_is_reproduced)
     struct cql_query_params qp;
 
     OK(want != NULL);
-    cql_wr_init(&plain, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&z, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&plain, NULL, 0, test_grow, NULL);
+    cql_wr_init(&z, NULL, 0, test_grow, NULL);
     cql_query_params_init(&qp, CQL_CL_ONE);
     EQ(cql_req_query(&plain, 4, 2, cql, strlen(cql), &qp), 0);
     EQ(cql_frame_compress_lz4(&z, plain.p, plain.len), 0);

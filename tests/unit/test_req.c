@@ -8,21 +8,6 @@
 
 #include <stdlib.h>
 
-static uint8_t *
-grow_heap(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
-{
-    size_t n = need < 64 ? 64 : need * 2;
-    uint8_t *p = realloc(old, n);
-
-    (void)ctx;
-    (void)len;
-    if (p == NULL) {
-        abort();
-    }
-    *cap = n;
-    return p;
-}
-
 /* Compares LEN bytes at P with the hex string HEX (spaces and '|' ignored). */
 #define HEXEQ(p, len, hex)                                                                         \
     do {                                                                                           \
@@ -78,7 +63,7 @@ TEST(req_options_v4_v5)
 {
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_options(&w, 4, 0), 0);
     HEXEQ(w.p, w.len, "04 00 0000 05 00000000");
     VECEQ(w.p, w.len, "v4_supported.req.hex");
@@ -93,7 +78,7 @@ TEST(req_startup_v4_v5)
     static const char *const kv[] = { "CQL_VERSION", "3.0.0", "COMPRESSION", "lz4" };
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_startup(&w, 4, 1, kv, 1), 0);
     HEXEQ(w.p, w.len, "04 00 0001 01 00000016 | 0001"
                       "| 000b 43514c5f56455253494f4e | 0005 332e302e30");
@@ -117,7 +102,7 @@ TEST(req_auth_response)
     static const uint8_t token[] = "\0cassandra\0cassandra";
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_auth_response(&w, 4, 2, token, 20), 0);
     HEXEQ(w.p, w.len, "04 00 0002 0f 00000018 | 00000014"
                       "| 00 63617373616e647261 00 63617373616e647261");
@@ -156,7 +141,7 @@ TEST(req_register)
     static const char *const events[] = { "TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE" };
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_register(&w, 4, 9, events, 3), 0);
     HEXEQ(w.p, w.len, "04 00 0009 0b 00000031 | 0003"
                       "| 000f 544f504f4c4f47595f4348414e4745"
@@ -175,7 +160,7 @@ TEST(req_query_defaults)
     struct cql_wr w;
     struct cql_query_params qp;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_query(&w, 4, 5, "SELECT 1", 8, NULL), 0);
     HEXEQ(w.p, w.len, "04 00 0005 07 0000000f | 00000008 53454c4543542031 | 0001 | 00");
     w.len = 0;
@@ -196,7 +181,7 @@ TEST(req_query_v4_every_flag)
     struct cql_query_params qp;
 
     all_v4_params(&qp);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_query(&w, 4, 5, "SELECT 1", 8, &qp), 0);
     HEXEQ(w.p, w.len, "04 00 0005 07 00000031"
                       "| 00000008 53454c4543542031"
@@ -230,7 +215,7 @@ TEST(req_query_v5_every_flag)
     qp.keyspace.len = 2;
     qp.has_now = true;
     qp.now_in_seconds = 1700000000;
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_query(&w, 5, 5, "SELECT 1", 8, &qp), 0);
     HEXEQ(w.p, w.len, "05 00 0005 07 0000003c"
                       "| 00000008 53454c4543542031"
@@ -264,21 +249,21 @@ TEST(req_query_v5_options_refused_on_v4)
     struct cql_wr w;
     struct cql_query_params qp;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     cql_query_params_init(&qp, CQL_CL_ONE);
     qp.keyspace.p = "ks";
     qp.keyspace.len = 2;
     EQ(cql_req_query(&w, 4, 1, "SELECT 1", 8, &qp), CQL_EVERSION);
     EQ(w.len, 0);
     EQ(w.err, CQL_EVERSION);
-    cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+    cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
     cql_query_params_init(&qp, CQL_CL_ONE);
     qp.has_now = true;
     EQ(cql_req_query(&w, 4, 1, "SELECT 1", 8, &qp), CQL_EVERSION);
     EQ(w.len, 0);
-    cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+    cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
     EQ(cql_req_query(&w, 3, 1, "SELECT 1", 8, NULL), CQL_EVERSION);
-    cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+    cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
     EQ(cql_req_query(&w, 6, 1, "SELECT 1", 8, NULL), CQL_EVERSION);
     EQ(w.len, 0);
     free(w.p);
@@ -301,11 +286,11 @@ TEST(req_query_refuses_malformed_values)
     struct cql_wr w;
     struct cql_query_params qp;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cql_query_params_init(&qp, CQL_CL_ONE);
         qp.values = cases[i];
-        cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+        cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
         EQ(cql_req_query(&w, 5, 1, "SELECT 1", 8, &qp), CQL_EPROTO);
         EQ(w.len, 0);
     }
@@ -319,7 +304,7 @@ TEST(req_query_captured_vectors)
     struct cql_query_params qp;
 
     cql_query_params_init(&qp, CQL_CL_ONE);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_query(&w, 4, 3, local, strlen(local), &qp), 0);
     VECEQ(w.p, w.len, "v4_rows_local.req.hex");
     w.len = 0;
@@ -349,7 +334,7 @@ TEST(req_prepare_v4_v5)
     struct cql_str none = { NULL, 0 }, ks = { "ks", 2 };
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_prepare(&w, 4, 4, "SELECT 1", 8, none), 0);
     HEXEQ(w.p, w.len, "04 00 0004 09 0000000c | 00000008 53454c4543542031");
     w.len = 0;
@@ -376,7 +361,7 @@ TEST(req_execute_v4_v5)
     struct cql_query_params qp;
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_execute(&w, 4, 6, id, none, NULL), 0);
     HEXEQ(w.p, w.len, "04 00 0006 0a 00000009 | 0004 deadbeef | 0001 | 00");
     w.len = 0;
@@ -434,7 +419,7 @@ TEST(req_batch_mixed_statements)
     stmts[1].id.len = 2;
     all_v4_params(&qp);     /* values, paging and skip_metadata are ignored by BATCH */
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_batch(&w, 4, 8, CQL_BATCH_LOGGED, stmts, 2, &qp), 0);
     HEXEQ(w.p, w.len, "04 00 0008 0d 0000002e"
                       "| 00 | 0002"
@@ -466,7 +451,7 @@ TEST(req_batch_refusals)
     struct cql_query_params qp;
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     memset(&s, 0, sizeof(s));
     s.query.p = "X";
     s.query.len = 1;
@@ -479,12 +464,12 @@ TEST(req_batch_refusals)
     memset(&s, 0, sizeof(s));
     s.prepared = true;
     s.id.len = CQL_NULL;
-    cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+    cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
     EQ(cql_req_batch(&w, 5, 1, CQL_BATCH_LOGGED, &s, 1, NULL), CQL_EPROTO);   /* no id */
     memset(&s, 0, sizeof(s));
     cql_query_params_init(&qp, CQL_CL_ONE);
     qp.has_now = true;
-    cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+    cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
     EQ(cql_req_batch(&w, 4, 1, CQL_BATCH_LOGGED, &s, 1, &qp), CQL_EVERSION);
     EQ(w.len, 0);
     free(w.p);

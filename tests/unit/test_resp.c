@@ -11,44 +11,12 @@
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-/* Arena for RESULT metadata: a bump allocator over a static buffer, reset by each user. */
-struct bump {
-    uint8_t *p;                 /* buffer */
-    size_t   used;              /* bytes handed out */
-    size_t   cap;               /* buffer size */
-};
-
-static _Alignas(16) uint8_t arena_mem[1 << 16];
-static struct bump arena = { arena_mem, 0, sizeof(arena_mem) };
-
-static void *
-bump_alloc(void *ctx, size_t n)
-{
-    struct bump *b = ctx;
-    size_t at = (b->used + 15) & ~(size_t)15;
-
-    if (at > b->cap || n > b->cap - at) {
-        return NULL;
-    }
-    b->used = at + n;
-    return b->p + at;
-}
-
 static void *
 null_alloc(void *ctx, size_t n)
 {
     (void)ctx;
     (void)n;
     return NULL;
-}
-
-static struct cql_alloc
-fresh_arena(void)
-{
-    struct cql_alloc a = { bump_alloc, &arena };
-
-    arena.used = 0;
-    return a;
 }
 
 /* Decodes HEX into a malloc'd buffer of exactly its length. */
@@ -67,11 +35,7 @@ unhex(const char *hex, size_t *len)
         free(tmp);
         return NULL;
     }
-    out = malloc(n == 0 ? 1 : (size_t)n);
-    if (out == NULL) {
-        abort();
-    }
-    memcpy(out, tmp, (size_t)n);
+    out = test_dup(tmp, (size_t)n);
     free(tmp);
     *len = (size_t)n;
     return out;
@@ -93,10 +57,11 @@ dec_error(const uint8_t *p, size_t len, int version)
 static int
 dec_result(const uint8_t *p, size_t len, int version)
 {
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
     struct cql_rd r;
     struct cql_result res;
 
+    test_alloc_reset(SIZE_MAX);
     cql_rd_init(&r, p, len);
     return cql_resp_result(&r, version, &a, &res);
 }
@@ -159,14 +124,9 @@ check_truncations(const uint8_t *body, size_t len, int version, decode_fn dec)
 {
     EQ(dec(body, len, version), 0);
     for (size_t n = 0; n < len; n++) {
-        uint8_t *q = malloc(n == 0 ? 1 : n);
-        int rc;
+        uint8_t *q = test_dup(body, n);
+        int rc = dec(q, n, version);
 
-        if (q == NULL) {
-            abort();
-        }
-        memcpy(q, body, n);
-        rc = dec(q, n, version);
         free(q);
         if (rc >= 0) {
             test_fail(__FILE__, __LINE__, "prefix %zu of %zu decoded (%d)", n, len, rc);
@@ -640,7 +600,7 @@ TEST(resp_result_void_and_set_keyspace)
     size_t len = 0;
     struct cql_rd r;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
 
     BODY("00000001");
     EQ(cql_resp_result(&r, 4, &a, &res), 0);
@@ -663,7 +623,7 @@ TEST(resp_result_rows_global_spec)
     size_t len = 0;
     struct cql_rd r, rows;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
     struct cql_bytes cells[2];
 
     BODY("00000002 | 00000001 | 00000002 | 0002 6b73 | 0001 74"
@@ -702,7 +662,7 @@ TEST(resp_result_rows_per_column_spec)
     size_t len = 0;
     struct cql_rd r;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
 
     BODY("00000002 | 00000000 | 00000002"
          "| 0002 6b73 0001 74 0001 61 0009"
@@ -726,7 +686,7 @@ TEST(resp_result_rows_paging_and_no_metadata)
     size_t len = 0;
     struct cql_rd r;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
 
     BODY("00000002 | 00000003 | 00000001 | 00000004 70616765 | 0002 6b73 0001 74"
          "| 0001 61 0009 | 00000000");
@@ -756,7 +716,7 @@ TEST(resp_result_rows_metadata_changed_v5)
     size_t len = 0;
     struct cql_rd r;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
 
     BODY("00000002 | 00000009 | 00000001 | 0004 01020304 | 0002 6b73 0001 74"
          "| 0001 61 0009 | 00000000");
@@ -785,7 +745,7 @@ TEST(resp_result_prepared_v4_v5)
     size_t len = 0;
     struct cql_rd r;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
 
     BODY("00000004 | 0002 abcd"
          "| 00000001 00000002 00000001 0000 | 0002 6b73 0001 74 | 0001 6b 0009 | 0001 76 000d"
@@ -837,7 +797,7 @@ TEST(resp_result_prepared_captured_vector)
     struct cql_rd r;
     struct cql_resp_extra x;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
 
     OK(v != NULL);
     EQ(cql_frame_decode(v, len, 1 << 20, &f, &desc), (int64_t)len);
@@ -869,7 +829,7 @@ TEST(resp_result_schema_change_targets)
     size_t len = 0;
     struct cql_rd r, args;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
     struct cql_str s;
 
     BODY("00000005 | 0007 43524541544544 | 0008 4b45595350414345 | 0002 6b73");
@@ -923,7 +883,7 @@ TEST(resp_result_hostile_counts_and_allocator)
     size_t len = 0;
     struct cql_rd r;
     struct cql_result res;
-    struct cql_alloc a = fresh_arena();
+    struct cql_alloc a = test_alloc;
     struct cql_alloc none = { null_alloc, NULL };
 
     /* Two billion columns announced in a tiny body: refused before any allocation. */
@@ -1060,7 +1020,8 @@ TEST(resp_random_bodies_never_crash)
         q = malloc(n + 1);
         OK(q != NULL);
         memcpy(q, body, n);
-        a = fresh_arena();
+        test_alloc_reset(SIZE_MAX);
+        a = test_alloc;
         cql_rd_init(&r, q, n);
         (void)cql_resp_result(&r, 4 + seed % 2, &a, &res);
         cql_rd_init(&r, q, n);

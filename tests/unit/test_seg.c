@@ -8,35 +8,6 @@
 
 #include <stdlib.h>
 
-static uint8_t *
-grow_heap(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
-{
-    size_t n = need < 64 ? 64 : need * 2;
-    uint8_t *p = realloc(old, n);
-
-    (void)ctx;
-    (void)len;
-    if (p == NULL) {
-        abort();
-    }
-    *cap = n;
-    return p;
-}
-
-static uint8_t *
-dup_exact(const uint8_t *p, size_t len)
-{
-    uint8_t *q = malloc(len == 0 ? 1 : len);
-
-    if (q == NULL) {
-        abort();
-    }
-    if (len > 0) {
-        memcpy(q, p, len);
-    }
-    return q;
-}
-
 /* Deterministic bytes: compressible text when COMPRESSIBLE, else noise. */
 static void
 fill(uint8_t *p, size_t len, bool compressible, uint32_t seed)
@@ -139,8 +110,8 @@ TEST(seg_spec_options_vector)
     const char *desc = NULL;
 
     EQ(test_unhex(options_segment_hex, want, sizeof(want)), 19);
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_req_options(&env, 5, 0), 0);
     EQ(cql_seg_encode_frames(&w, env.p, env.len, false, &desc), 0);
     MEMEQ(w.p, w.len, want, sizeof(want));
@@ -161,7 +132,7 @@ TEST(seg_empty_self_contained_header_vector)
     struct cql_seg s;
     const char *desc = NULL;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, NULL, 0, true, false), 0);
     MEMEQ(w.p, w.len, "\x00\x00\x02\x6a\x36\xc4\xd3\x7e\x77\x44", 10);
     EQ(cql_seg_decode(w.p, w.len, false, &s, &desc), 10);
@@ -179,7 +150,7 @@ check_prefixes(const uint8_t *p, size_t len, bool lz4)
     const char *desc = NULL;
 
     for (size_t n = 0; n < len; n++) {
-        uint8_t *q = dup_exact(p, n);
+        uint8_t *q = test_dup(p, n);
         ssize_t rc = cql_seg_decode(q, n, lz4, &s, &desc);
 
         free(q);
@@ -205,7 +176,7 @@ TEST(seg_every_proper_prefix_is_eagain)
         return;
     }
     fill(payload, sizeof(payload), true, 1);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, payload, sizeof(payload), true, true), 0);
     check_prefixes(w.p, w.len, true);
     if (test_failed) {
@@ -247,7 +218,7 @@ TEST(seg_every_bit_flip_is_detected)
     uint8_t *v;
 
     fill(payload, sizeof(payload), false, 7);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, payload, 77, true, false), 0);            /* uncompressed */
     check_bit_flips(w.p, w.len, false);
     if (test_failed) {
@@ -325,7 +296,7 @@ TEST(seg_lz4_block_that_lies_about_its_length)
 
     OK(out != NULL);
     fill(payload, sizeof(payload), true, 3);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, payload, sizeof(payload), true, true), 0);
     /* Announce one byte less than the block holds and re-seal the header. */
     for (int i = 4; i >= 0; i--) {
@@ -360,7 +331,7 @@ TEST(seg_lz4_compressible_round_trip)
 
     OK(payload != NULL && out != NULL);
     fill(payload, len, true, 5);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, payload, len, false, true), 0);
     EQ(cql_seg_decode(w.p, w.len, true, &s, &desc), (int64_t)w.len);
     OK(s.compressed);
@@ -391,7 +362,7 @@ TEST(seg_lz4_incompressible_is_stored)
     const char *desc = NULL;
 
     fill(payload, sizeof(payload), false, 9);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, payload, sizeof(payload), true, true), 0);
     EQ(w.len, 8 + sizeof(payload) + 4);
     /* Uncompressed-length field (bits 17-33) is 0; compressed length is the payload length. */
@@ -415,7 +386,7 @@ TEST(seg_lz4_tiny_payloads)
     const char *desc = NULL;
     uint8_t out[1];
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, NULL, 0, true, true), 0);
     EQ(w.len, 12);
     EQ(cql_seg_decode(w.p, w.len, true, &s, &desc), 12);
@@ -434,7 +405,7 @@ TEST(seg_encode_refuses_oversized_payload)
     static uint8_t big[CQL_SEG_MAX_PAYLOAD + 1];
     struct cql_wr w;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(cql_seg_encode(&w, big, sizeof(big), true, false), CQL_ETOOBIG);
     EQ(w.err, CQL_ETOOBIG);
     EQ(w.len, 0);
@@ -452,8 +423,8 @@ TEST(seg_encode_frames_packs_whole_envelopes)
     uint8_t *joined;
     int n;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     for (int16_t i = 0; i < 100; i++) {
         add_envelope(&env, i, 2000 + (size_t)i, i % 2 == 0);
     }
@@ -486,8 +457,8 @@ TEST(seg_encode_frames_boundary_sizes)
     const char *desc = NULL;
     int n;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     add_envelope(&env, 1, CQL_SEG_MAX_PAYLOAD, false);           /* fits exactly */
     EQ(cql_seg_encode_frames(&w, env.p, env.len, false, &desc), 0);
     n = split_segments(w.p, w.len, false, segs, 4);
@@ -520,15 +491,15 @@ TEST(seg_encode_frames_refuses_partial_envelopes)
     struct cql_wr env, w;
     const char *desc = NULL;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     add_envelope(&env, 1, 100, true);
     add_envelope(&env, 2, 50, true);
     EQ(cql_seg_encode_frames(&w, env.p, env.len - 1, false, &desc), CQL_EPROTO);
     OK(desc != NULL);
     EQ(w.len, 0);
     EQ(w.err, CQL_EPROTO);
-    cql_wr_init(&w, w.p, w.cap, grow_heap, NULL);
+    cql_wr_init(&w, w.p, w.cap, test_grow, NULL);
     desc = NULL;
     EQ(cql_seg_encode_frames(&w, env.p, 104, false, &desc), CQL_EPROTO);  /* inside a header */
     OK(desc != NULL);
@@ -551,8 +522,8 @@ split_and_reassemble(size_t big, bool compressible, bool lz4)
     size_t small1 = 300, small2 = 40;
     int n, runs, got = 0;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     add_envelope(&env, 1, small1, true);
     add_envelope(&env, 2, big, compressible);
     add_envelope(&env, 3, small2, false);
@@ -573,7 +544,7 @@ split_and_reassemble(size_t big, bool compressible, bool lz4)
         OK(!segs[1].compressed);
     }
 
-    cql_seg_asm_init(&a, grow_heap, NULL);
+    cql_seg_asm_init(&a, test_grow, NULL);
     for (int i = 1; i < n - 1; i++) {
         int rc;
 
@@ -617,9 +588,9 @@ TEST(seg_asm_header_split_across_segments)
     struct cql_seg_asm a;
     const char *desc = NULL;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
     add_envelope(&env, 9, 40, true);
-    cql_seg_asm_init(&a, grow_heap, NULL);
+    cql_seg_asm_init(&a, test_grow, NULL);
     EQ(cql_seg_asm_feed(&a, env.p, 4, &desc), 0);
     EQ(a.need, 0);
     EQ(cql_seg_asm_feed(&a, env.p + 4, 0, &desc), 0);
@@ -640,10 +611,10 @@ TEST(seg_asm_refuses_bytes_past_the_end)
     struct cql_seg_asm a;
     const char *desc = NULL;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
     add_envelope(&env, 9, 40, true);
     add_envelope(&env, 10, 40, true);
-    cql_seg_asm_init(&a, grow_heap, NULL);
+    cql_seg_asm_init(&a, test_grow, NULL);
     EQ(cql_seg_asm_feed(&a, env.p, 41, &desc), CQL_EPROTO);      /* header and overrun at once */
     OK(desc != NULL);
     EQ(cql_seg_asm_feed(&a, env.p, 1, &desc), CQL_EPROTO);       /* stays failed until reset */
@@ -665,7 +636,7 @@ TEST(seg_asm_refuses_oversized_envelope)
     struct cql_seg_asm a;
     const char *desc = NULL;
 
-    cql_seg_asm_init(&a, grow_heap, NULL);
+    cql_seg_asm_init(&a, test_grow, NULL);
     EQ(a.max, CQL_SEG_ASM_MAX);
     a.max = 4096;
     EQ(cql_seg_asm_feed(&a, hdr, sizeof(hdr), &desc), CQL_ETOOBIG);
@@ -679,7 +650,7 @@ TEST(seg_asm_reports_writer_failure)
     struct cql_seg_asm a;
     const char *desc = NULL;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
     add_envelope(&env, 9, 40, true);
     cql_seg_asm_init(&a, NULL, NULL);
     cql_wr_init(&a.buf, small, sizeof(small), NULL, NULL);      /* fixed 16-byte buffer */
@@ -690,33 +661,11 @@ TEST(seg_asm_reports_writer_failure)
 
 /* ---- captured vectors ------------------------------------------------------------------------ */
 
-/* Arena for result metadata in these tests. */
-struct bump {
-    uint8_t *p;                 /* buffer */
-    size_t   used;              /* bytes handed out */
-    size_t   cap;               /* buffer size */
-};
-
-static void *
-bump_alloc(void *ctx, size_t n)
-{
-    struct bump *b = ctx;
-    size_t at = (b->used + 15) & ~(size_t)15;
-
-    if (at > b->cap || n > b->cap - at) {
-        return NULL;
-    }
-    b->used = at + n;
-    return b->p + at;
-}
-
 /* Checks that BODY is the RESULT Rows of system.local captured by tests/vectors/capture.py. */
 static void
 check_rows_local(const uint8_t *env, size_t len, int version)
 {
-    static uint8_t mem[16384];
-    struct bump b = { mem, 0, sizeof(mem) };
-    struct cql_alloc a = { bump_alloc, &b };
+    struct cql_alloc a = test_alloc;
     struct cql_frame f;
     const char *desc = NULL;
     struct cql_rd r, rows;
@@ -788,9 +737,7 @@ TEST(seg_vector_lz4_rows_local)
 
 TEST(seg_vector_large_split_envelope)
 {
-    static uint8_t mem[16384];
-    struct bump b = { mem, 0, sizeof(mem) };
-    struct cql_alloc alloc = { bump_alloc, &b };
+    struct cql_alloc alloc = test_alloc;
     size_t len = 0;
     uint8_t *v = test_vector("v5_seg_large.hex", &len);
     struct seg_copy segs[8];
@@ -807,7 +754,7 @@ TEST(seg_vector_large_split_envelope)
     OK(v != NULL);
     n = split_segments(v, len, false, segs, 8);
     EQ(n, 3);
-    cql_seg_asm_init(&a, grow_heap, NULL);
+    cql_seg_asm_init(&a, test_grow, NULL);
     for (int i = 0; i < n; i++) {
         OK(!segs[i].self_contained);
         rc = cql_seg_asm_feed(&a, segs[i].raw, segs[i].raw_len, &desc);
@@ -877,7 +824,7 @@ check_request_vector(const char *name, const struct cql_wr *env, bool lz4)
     const char *desc = NULL;
 
     OK(want != NULL);
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     EQ(env->err, 0);
     EQ(cql_seg_encode_frames(&w, env->p, env->len, lz4, &desc), 0);
     MEMEQ(w.p, w.len, want, len);
@@ -892,7 +839,7 @@ TEST(seg_vector_requests_are_reproduced)
     struct cql_query_params qp;
     struct cql_wr env;
 
-    cql_wr_init(&env, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&env, NULL, 0, test_grow, NULL);
     cql_query_params_init(&qp, CQL_CL_ONE);
     (void)cql_req_query(&env, 5, 2, local, strlen(local), &qp);
     check_request_vector("v5_seg_rows_local.req.hex", &env, false);

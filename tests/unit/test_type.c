@@ -5,37 +5,6 @@
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-/* A bump allocator over a static buffer, reset by each test; LIMIT simulates exhaustion. */
-static struct {
-    _Alignas(16) uint8_t buf[1 << 20];  /* storage */
-    size_t used;                        /* bytes handed out */
-    size_t limit;                       /* refuse past this many bytes */
-} ta;
-
-static void *
-ta_alloc(void *ctx, size_t size)
-{
-    size_t need = (size + 15) & ~(size_t)15;
-    void *p;
-
-    (void)ctx;
-    if (need > ta.limit - ta.used) {
-        return NULL;
-    }
-    p = ta.buf + ta.used;
-    ta.used += need;
-    return p;
-}
-
-static const struct cql_alloc ta_a = { ta_alloc, NULL };
-
-static void
-ta_reset(size_t limit)
-{
-    ta.used = 0;
-    ta.limit = limit < sizeof(ta.buf) ? limit : sizeof(ta.buf);
-}
-
 /* Reads an [option] from hex; returns the result code and the type in *T. */
 static int
 read_hex(const char *hex, struct cql_type **t, size_t *left)
@@ -49,7 +18,7 @@ read_hex(const char *hex, struct cql_type **t, size_t *left)
         return -1;
     }
     cql_rd_init(&r, buf, (size_t)n);
-    rc = cql_type_read_option(&r, &ta_a, t);
+    rc = cql_type_read_option(&r, &test_alloc, t);
     if (left != NULL) {
         *left = cql_rd_left(&r);
     }
@@ -116,9 +85,9 @@ TEST(type_option_natives)
         struct cql_rd r;
         struct cql_type *t = NULL;
 
-        ta_reset(SIZE_MAX);
+        test_alloc_reset(SIZE_MAX);
         cql_rd_init(&r, buf, 2);
-        EQ(cql_type_read_option(&r, &ta_a, &t), 0);
+        EQ(cql_type_read_option(&r, &test_alloc, &t), 0);
         EQ(t->id, ids[i]);
         EQ(t->n, 0);
         EQ(cql_rd_left(&r), 0);
@@ -130,7 +99,7 @@ TEST(type_option_collections)
     struct cql_type *t;
     size_t left;
 
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     /* list<int>, set<text>, map<text, list<int>> followed by one spare byte */
     EQ(read_hex("0020 0009", &t, &left), 0);
     EQ(t->id, CQL_TYPE_LIST);
@@ -155,7 +124,7 @@ TEST(type_option_udt)
 {
     struct cql_type *t;
 
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     /* ks.address { street text, zip int, tags list<text> } */
     EQ(read_hex("0030 0002 6b73 0007 61646472657373 0003"
                 "0006 737472656574 000d"
@@ -176,7 +145,7 @@ TEST(type_option_custom_duration_and_vector)
 {
     struct cql_type *t;
 
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     EQ(read_custom(M "DurationType", &t), 0);
     EQ(t->id, CQL_TYPE_DURATION);
     EQ(read_custom(M "VectorType(" M "FloatType , 3)", &t), 0);
@@ -222,8 +191,8 @@ TEST(type_class_every_marshal_native)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct cql_type *t = NULL;
 
-        ta_reset(SIZE_MAX);
-        EQ(cql_type_from_class(cases[i].cls, strlen(cases[i].cls), &ta_a, &t), 0);
+        test_alloc_reset(SIZE_MAX);
+        EQ(cql_type_from_class(cases[i].cls, strlen(cases[i].cls), &test_alloc, &t), 0);
         EQ(t->id, cases[i].id);
         EQ(t->custom.len, 0);
     }
@@ -236,8 +205,8 @@ TEST(type_class_parameterised)
         "74616773:" M "FrozenType(" M "SetType(" M "UTF8Type)))";
     struct cql_type *t;
 
-    ta_reset(SIZE_MAX);
-    EQ(cql_type_from_class(udt, strlen(udt), &ta_a, &t), 0);
+    test_alloc_reset(SIZE_MAX);
+    EQ(cql_type_from_class(udt, strlen(udt), &test_alloc, &t), 0);
     EQ(t->id, CQL_TYPE_UDT);
     EQ(t->n, 3);
     SLICEEQ(t->keyspace.p, t->keyspace.len, "ks");
@@ -272,13 +241,13 @@ TEST(type_class_unknown_stays_custom)
     struct cql_type *t;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        ta_reset(SIZE_MAX);
-        EQ(cql_type_from_class(cases[i], strlen(cases[i]), &ta_a, &t), 0);
+        test_alloc_reset(SIZE_MAX);
+        EQ(cql_type_from_class(cases[i], strlen(cases[i]), &test_alloc, &t), 0);
         EQ(t->id, CQL_TYPE_CUSTOM);
         SLICEEQ(t->custom.p, t->custom.len, cases[i]);
     }
     /* An unknown class nested in a known one stays custom alone. */
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     EQ(read_custom(M "ListType(com.example.GeoType)", &t), 0);
     EQ(t->id, CQL_TYPE_LIST);
     EQ(t->sub[0]->id, CQL_TYPE_CUSTOM);
@@ -291,14 +260,14 @@ TEST(type_option_hostile)
     struct cql_type *t;
     char deep[4096] = "";
 
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     EQ(read_hex("0099", &t, NULL), CQL_EPROTO);             /* unknown id */
     EQ(read_hex("0020", &t, NULL), CQL_EPROTO);             /* list without element */
     EQ(read_hex("00", &t, NULL), CQL_EPROTO);               /* truncated id */
     EQ(read_hex("0031 ffff 0009", &t, NULL), CQL_EPROTO);   /* 65535 fields, 1 present */
-    OK(ta.used < 1024);                                     /* refused before allocating */
+    OK(test_alloc_used() < 1024);                           /* refused before allocating */
     EQ(read_hex("0030 0002 6b73 0001 61 ffff", &t, NULL), CQL_EPROTO);
-    OK(ta.used < 1024);
+    OK(test_alloc_used() < 1024);
     EQ(read_hex("0000 0005 4a6176", &t, NULL), CQL_EPROTO); /* short class name */
     /* Nesting past CQL_TYPE_MAX_DEPTH: list<list<...<int>...>> */
     for (int i = 0; i < CQL_TYPE_MAX_DEPTH + 1; i++) {
@@ -307,7 +276,7 @@ TEST(type_option_hostile)
     strcat(deep, "0009");
     EQ(read_hex(deep, &t, NULL), CQL_ETYPE);
     /* Allocator exhaustion. */
-    ta_reset(32);
+    test_alloc_reset(32);
     EQ(read_hex("0021 000d 0020 0009", &t, NULL), CQL_ENOMEM);
 }
 
@@ -317,10 +286,10 @@ TEST(type_option_reader_error_is_sticky)
     struct cql_rd r;
     struct cql_type *t;
 
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     cql_rd_init(&r, buf, sizeof(buf));
     cql_rd_fail(&r, CQL_EPROTO, "earlier failure");
-    EQ(cql_type_read_option(&r, &ta_a, &t), CQL_EPROTO);
+    EQ(cql_type_read_option(&r, &test_alloc, &t), CQL_EPROTO);
     STREQ(r.err_desc, "earlier failure");
 }
 
@@ -385,11 +354,11 @@ TEST(type_parse_format_round_trip)
         const char *err = NULL;
         char again[1024];
 
-        ta_reset(SIZE_MAX);
-        EQ(cql_type_parse(cases[i].in, strlen(cases[i].in), &ta_a, &t, &err), 0);
+        test_alloc_reset(SIZE_MAX);
+        EQ(cql_type_parse(cases[i].in, strlen(cases[i].in), &test_alloc, &t, &err), 0);
         STREQ(fmt(t), cases[i].out);
         strcpy(again, fmt(t));
-        EQ(cql_type_parse(again, strlen(again), &ta_a, &t2, &err), 0);
+        EQ(cql_type_parse(again, strlen(again), &test_alloc, &t2, &err), 0);
         OK(cql_type_equal(t, t2));
     }
 }
@@ -399,22 +368,22 @@ TEST(type_parse_details)
     struct cql_type *t;
     const char *err;
 
-    ta_reset(SIZE_MAX);
-    EQ(cql_type_parse("frozen<address>", 15, &ta_a, &t, &err), 0);
+    test_alloc_reset(SIZE_MAX);
+    EQ(cql_type_parse("frozen<address>", 15, &test_alloc, &t, &err), 0);
     EQ(t->id, CQL_TYPE_UDT);
     OK(t->frozen);
     EQ(t->n, 0);
     SLICEEQ(t->name.p, t->name.len, "address");
-    EQ(cql_type_parse("\"MyType\"", 8, &ta_a, &t, &err), 0);
+    EQ(cql_type_parse("\"MyType\"", 8, &test_alloc, &t, &err), 0);
     SLICEEQ(t->name.p, t->name.len, "MyType");
-    EQ(cql_type_parse("vector<float, 3>", 16, &ta_a, &t, &err), 0);
+    EQ(cql_type_parse("vector<float, 3>", 16, &test_alloc, &t, &err), 0);
     EQ(t->id, CQL_TYPE_VECTOR);
     EQ(t->dim, 3);
     OK(!t->frozen);
-    EQ(cql_type_parse("'a.B'", 5, &ta_a, &t, &err), 0);
+    EQ(cql_type_parse("'a.B'", 5, &test_alloc, &t, &err), 0);
     EQ(t->id, CQL_TYPE_CUSTOM);
     SLICEEQ(t->custom.p, t->custom.len, "a.B");
-    EQ(cql_type_parse("varchar", 7, &ta_a, &t, &err), 0);
+    EQ(cql_type_parse("varchar", 7, &test_alloc, &t, &err), 0);
     EQ(t->id, CQL_TYPE_VARCHAR);
 }
 
@@ -432,8 +401,8 @@ TEST(type_parse_errors)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *err = NULL;
 
-        ta_reset(SIZE_MAX);
-        EQ(cql_type_parse(bad[i], strlen(bad[i]), &ta_a, &t, &err), CQL_ETYPE);
+        test_alloc_reset(SIZE_MAX);
+        EQ(cql_type_parse(bad[i], strlen(bad[i]), &test_alloc, &t, &err), CQL_ETYPE);
         OK(err != NULL);
     }
     for (int i = 0; i < CQL_TYPE_MAX_DEPTH + 1; i++) {
@@ -443,10 +412,10 @@ TEST(type_parse_errors)
     for (int i = 0; i < CQL_TYPE_MAX_DEPTH + 1; i++) {
         strcat(deep, ">");
     }
-    ta_reset(SIZE_MAX);
-    EQ(cql_type_parse(deep, strlen(deep), &ta_a, &t, NULL), CQL_ETYPE);
-    ta_reset(16);
-    EQ(cql_type_parse("map<int, int>", 13, &ta_a, &t, NULL), CQL_ENOMEM);
+    test_alloc_reset(SIZE_MAX);
+    EQ(cql_type_parse(deep, strlen(deep), &test_alloc, &t, NULL), CQL_ETYPE);
+    test_alloc_reset(16);
+    EQ(cql_type_parse("map<int, int>", 13, &test_alloc, &t, NULL), CQL_ENOMEM);
 }
 
 TEST(type_format_from_option_matches_text)
@@ -454,12 +423,12 @@ TEST(type_format_from_option_matches_text)
     struct cql_type *a;
     struct cql_type *b;
 
-    ta_reset(SIZE_MAX);
+    test_alloc_reset(SIZE_MAX);
     EQ(read_hex("0021 000d 0031 0002 0009 0022 000d", &a, NULL), 0);
-    EQ(cql_type_parse("map<text, tuple<int, set<text>>>", 32, &ta_a, &b, NULL), 0);
+    EQ(cql_type_parse("map<text, tuple<int, set<text>>>", 32, &test_alloc, &b, NULL), 0);
     OK(cql_type_equal(a, b));
     STREQ(fmt(a), "map<text, tuple<int, set<text>>>");
-    EQ(cql_type_parse("map<text, tuple<int, set<int>>>", 31, &ta_a, &b, NULL), 0);
+    EQ(cql_type_parse("map<text, tuple<int, set<int>>>", 31, &test_alloc, &b, NULL), 0);
     OK(!cql_type_equal(a, b));
 }
 
@@ -469,8 +438,8 @@ TEST(type_format_writer_full)
     uint8_t buf[4];
     struct cql_wr w;
 
-    ta_reset(SIZE_MAX);
-    EQ(cql_type_parse("map<text, int>", 14, &ta_a, &t, NULL), 0);
+    test_alloc_reset(SIZE_MAX);
+    EQ(cql_type_parse("map<text, int>", 14, &test_alloc, &t, NULL), 0);
     cql_wr_init(&w, buf, sizeof(buf), NULL, NULL);
     EQ(cql_type_format(t, &w), 0);
     EQ(w.err, CQL_ENOSPC);
@@ -500,8 +469,8 @@ TEST(type_fixed_size)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct cql_type *t = NULL;
 
-        ta_reset(SIZE_MAX);
-        EQ(cql_type_parse(cases[i].type, strlen(cases[i].type), &ta_a, &t, NULL), 0);
+        test_alloc_reset(SIZE_MAX);
+        EQ(cql_type_parse(cases[i].type, strlen(cases[i].type), &test_alloc, &t, NULL), 0);
         EQ(cql_type_fixed_size(t), cases[i].size);
     }
 }

@@ -11,29 +11,6 @@
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-/* A bump allocator over a static buffer for type trees; reset by ty(). */
-static struct {
-    _Alignas(16) uint8_t buf[1 << 18];  /* storage */
-    size_t used;                        /* bytes handed out */
-} ta;
-
-static void *
-ta_alloc(void *ctx, size_t size)
-{
-    size_t need = (size + 15) & ~(size_t)15;
-    void *p;
-
-    (void)ctx;
-    if (need > sizeof(ta.buf) - ta.used) {
-        return NULL;
-    }
-    p = ta.buf + ta.used;
-    ta.used += need;
-    return p;
-}
-
-static const struct cql_alloc ta_a = { ta_alloc, NULL };
-
 #define M "org.apache.cassandra.db.marshal."
 
 /* address { street text, zip int } */
@@ -41,8 +18,9 @@ static const struct cql_alloc ta_a = { ta_alloc, NULL };
     M "UserType(ks,61646472657373,737472656574:" M "UTF8Type,7a6970:" M "Int32Type)"
 
 /*
- * A type from CQL type text, or from a marshal class name when it starts with "org.". Types live
- * until the allocator fills up; the tests below use only a few hundred.
+ * A type from CQL type text, or from a marshal class name when it starts with "org.", in
+ * test_alloc. Types live until the test ends or test_alloc is more than half full; the tests
+ * below use only a few hundred.
  */
 static const struct cql_type *
 ty(const char *s)
@@ -50,13 +28,13 @@ ty(const char *s)
     struct cql_type *t = NULL;
     int rc;
 
-    if (ta.used > sizeof(ta.buf) / 2) {
-        ta.used = 0;
+    if (test_alloc_used() > TEST_ALLOC_SIZE / 2) {
+        test_alloc_reset(SIZE_MAX);
     }
     if (strncmp(s, "org.", 4) == 0) {
-        rc = cql_type_from_class(s, strlen(s), &ta_a, &t);
+        rc = cql_type_from_class(s, strlen(s), &test_alloc, &t);
     } else {
-        rc = cql_type_parse(s, strlen(s), &ta_a, &t, NULL);
+        rc = cql_type_parse(s, strlen(s), &test_alloc, &t, NULL);
     }
     if (rc != 0) {
         fprintf(stderr, "  bad test type %s\n", s);
@@ -946,13 +924,13 @@ TEST(value_depth_limit)
     for (int i = 0; i < CQL_VALUE_MAX_DEPTH; i++) {
         strcat(type, ">>");
     }
-    ta.used = 0;
+    test_alloc_reset(SIZE_MAX);
     /* The type itself is too deep to parse; build it directly. */
-    EQ(cql_type_parse(type, strlen(type), &ta_a, &t, NULL), CQL_ETYPE);
-    t = cql_type_new_native(&ta_a, CQL_TYPE_INT);
+    EQ(cql_type_parse(type, strlen(type), &test_alloc, &t, NULL), CQL_ETYPE);
+    t = cql_type_new_native(&test_alloc, CQL_TYPE_INT);
     for (int i = 0; i < CQL_VALUE_MAX_DEPTH + 1; i++) {
-        struct cql_type *l = cql_type_new_native(&ta_a, CQL_TYPE_LIST);
-        const struct cql_type **sub = ta_alloc(NULL, sizeof(*sub));
+        struct cql_type *l = cql_type_new_native(&test_alloc, CQL_TYPE_LIST);
+        const struct cql_type **sub = cql_alloc(&test_alloc, sizeof(*sub));
 
         sub[0] = t;
         l->n = 1;
@@ -966,21 +944,6 @@ TEST(value_depth_limit)
 
 /* ---- output growth and helpers --------------------------------------------------------------- */
 
-static uint8_t *
-grow_heap(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
-{
-    size_t n = need < 16 ? 16 : need + need / 2;
-    uint8_t *p = realloc(old, n);
-
-    (void)ctx;
-    (void)len;
-    if (p == NULL) {
-        abort();
-    }
-    *cap = n;
-    return p;
-}
-
 TEST(value_growing_writer)
 {
     /* Scratch space borrowed from a writer that has to grow must survive reallocation. */
@@ -992,8 +955,8 @@ TEST(value_growing_writer)
     const char *err = NULL;
     bool ok;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
-    cql_wr_init(&j, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
+    cql_wr_init(&j, NULL, 0, test_grow, NULL);
     ok = cql_value_from_text(t, text, strlen(text), &w, &err) == 0
          && cql_value_to_json(t, w.p, (int32_t)w.len, &j, &err) == 0;
     if (ok) {

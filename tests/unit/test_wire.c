@@ -5,21 +5,6 @@
 
 #include <stdlib.h>
 
-static uint8_t *
-grow_heap(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
-{
-    size_t n = need < 64 ? 64 : need * 2;
-    uint8_t *p = realloc(old, n);
-
-    (void)ctx;
-    (void)len;
-    if (p == NULL) {
-        abort();
-    }
-    *cap = n;
-    return p;
-}
-
 TEST(wire_round_trip_primitives)
 {
     struct cql_wr w;
@@ -30,7 +15,7 @@ TEST(wire_round_trip_primitives)
     struct cql_bytes b;
     struct cql_inet got;
 
-    cql_wr_init(&w, NULL, 0, grow_heap, NULL);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
     cql_wr_byte(&w, 0xab);
     cql_wr_short(&w, 0xfffe);
     cql_wr_int(&w, -2);
