@@ -824,6 +824,50 @@ tp_fail(struct tp *c, int err, const char *desc)
 }
 
 /*
+ * A string between QUOTEs at C (the opening quote is next), where a doubled quote stands for one,
+ * unescaped into the allocator. UNTERMINATED and EMPTY are the error descriptions.
+ */
+static int
+tp_quoted(struct tp *c, char quote, const char *unterminated, const char *empty,
+          struct cql_str *out)
+{
+    const char *start = ++c->p;
+    char *d;
+    size_t n = 0;
+
+    for (;;) {
+        if (c->p == c->end) {
+            return tp_fail(c, CQL_ETYPE, unterminated);
+        }
+        if (*c->p == quote) {
+            if (c->p + 1 < c->end && c->p[1] == quote) {
+                c->p += 2;
+                n++;
+                continue;
+            }
+            break;
+        }
+        c->p++;
+        n++;
+    }
+    if (n == 0) {
+        return tp_fail(c, CQL_ETYPE, empty);
+    }
+    d = cql_alloc(c->a, n);
+    if (d == NULL) {
+        return tp_fail(c, CQL_ENOMEM, "allocator returned no memory");
+    }
+    for (size_t i = 0; start < c->p; i++) {
+        d[i] = *start;
+        start += *start == quote ? 2 : 1;
+    }
+    c->p++;
+    out->p = d;
+    out->len = n;
+    return 0;
+}
+
+/*
  * A name: a bare identifier (folded to lower case, as CQL does) or a double-quoted one ("" is a
  * quote) kept as written. Copied into the allocator.
  */
@@ -832,55 +876,27 @@ tp_name(struct tp *c, struct cql_str *out, bool *quoted)
 {
     const char *start;
     char *d;
-    size_t n = 0;
+    size_t n;
 
     tp_blanks(c);
     *quoted = c->p < c->end && *c->p == '"';
     if (*quoted) {
-        start = ++c->p;
-        for (;;) {
-            if (c->p == c->end) {
-                return tp_fail(c, CQL_ETYPE, "unterminated quoted name");
-            }
-            if (*c->p == '"') {
-                if (c->p + 1 < c->end && c->p[1] == '"') {
-                    c->p += 2;
-                    n++;
-                    continue;
-                }
-                break;
-            }
-            c->p++;
-            n++;
-        }
-        if (n == 0) {
-            return tp_fail(c, CQL_ETYPE, "empty quoted name");
-        }
-        d = cql_alloc(c->a, n);
-        if (d == NULL) {
-            return tp_fail(c, CQL_ENOMEM, "allocator returned no memory");
-        }
-        for (size_t i = 0; start < c->p; i++) {
-            d[i] = *start;
-            start += *start == '"' ? 2 : 1;
-        }
+        return tp_quoted(c, '"', "unterminated quoted name", "empty quoted name", out);
+    }
+    start = c->p;
+    if (c->p == c->end || !is_ident_start(*c->p)) {
+        return tp_fail(c, CQL_ETYPE, "expected a type name");
+    }
+    while (c->p < c->end && is_ident_char(*c->p)) {
         c->p++;
-    } else {
-        start = c->p;
-        if (c->p == c->end || !is_ident_start(*c->p)) {
-            return tp_fail(c, CQL_ETYPE, "expected a type name");
-        }
-        while (c->p < c->end && is_ident_char(*c->p)) {
-            c->p++;
-        }
-        n = (size_t)(c->p - start);
-        d = cql_alloc(c->a, n);
-        if (d == NULL) {
-            return tp_fail(c, CQL_ENOMEM, "allocator returned no memory");
-        }
-        for (size_t i = 0; i < n; i++) {
-            d[i] = to_lower(start[i]);
-        }
+    }
+    n = (size_t)(c->p - start);
+    d = cql_alloc(c->a, n);
+    if (d == NULL) {
+        return tp_fail(c, CQL_ENOMEM, "allocator returned no memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        d[i] = to_lower(start[i]);
     }
     out->p = d;
     out->len = n;
@@ -942,43 +958,17 @@ tp_count_params(const struct tp *c)
 static int
 tp_custom(struct tp *c, struct cql_type **out)
 {
-    const char *start = ++c->p;
     struct cql_type *t = type_alloc(c->a, CQL_TYPE_CUSTOM, 0);
-    char *d;
-    size_t n = 0;
+    int rc;
 
     if (t == NULL) {
         return tp_fail(c, CQL_ENOMEM, "allocator returned no memory");
     }
-    for (;;) {
-        if (c->p == c->end) {
-            return tp_fail(c, CQL_ETYPE, "unterminated custom type class name");
-        }
-        if (*c->p == '\'') {
-            if (c->p + 1 < c->end && c->p[1] == '\'') {
-                c->p += 2;
-                n++;
-                continue;
-            }
-            break;
-        }
-        c->p++;
-        n++;
+    rc = tp_quoted(c, '\'', "unterminated custom type class name", "empty custom type class name",
+                   &t->custom);
+    if (rc != 0) {
+        return rc;
     }
-    if (n == 0) {
-        return tp_fail(c, CQL_ETYPE, "empty custom type class name");
-    }
-    d = cql_alloc(c->a, n);
-    if (d == NULL) {
-        return tp_fail(c, CQL_ENOMEM, "allocator returned no memory");
-    }
-    for (size_t i = 0; start < c->p; i++) {
-        d[i] = *start;
-        start += *start == '\'' ? 2 : 1;
-    }
-    c->p++;
-    t->custom.p = d;
-    t->custom.len = n;
     *out = t;
     return 0;
 }

@@ -529,13 +529,14 @@ cass_conn_cancel(struct cass_conn *c, struct cass_req *req)
 
 static void on_handshake(struct cass_req *req, int status, const struct cass_resp *resp);
 
-static bool
-hs_send_begin(struct cass_conn *c, struct cql_wr **w, int16_t *stream)
+static struct cql_wr *
+hs_send_begin(struct cass_conn *c, int16_t *stream)
 {
     int err = 0;
+    struct cql_wr *w = begin_frame(c, &c->hs_req, stream, &err);
 
-    *w = begin_frame(c, &c->hs_req, stream, &err);
-    return *w != NULL;
+    ASSERT(w != NULL);      /* the handshake is alone on its connection */
+    return w;
 }
 
 static void
@@ -557,10 +558,9 @@ send_options(struct cass_conn *c)
     int16_t stream;
 
     c->state = CONN_OPTIONS;
-    if (hs_send_begin(c, &w, &stream)) {
-        (void)cql_req_options(w, c->version, stream);
-        hs_send_end(c);
-    }
+    w = hs_send_begin(c, &stream);
+    (void)cql_req_options(w, c->version, stream);
+    hs_send_end(c);
 }
 
 static void
@@ -586,10 +586,9 @@ send_startup(struct cass_conn *c, const struct cass_resp *supported)
         }
     }
     c->state = CONN_STARTUP;
-    if (hs_send_begin(c, &w, &stream)) {
-        (void)cql_req_startup(w, c->version, stream, kv, n / 2);
-        hs_send_end(c);
-    }
+    w = hs_send_begin(c, &stream);
+    (void)cql_req_startup(w, c->version, stream, kv, n / 2);
+    hs_send_end(c);
 }
 
 static void
@@ -599,10 +598,9 @@ send_auth_response(struct cass_conn *c)
     int16_t stream;
 
     c->state = CONN_AUTH;
-    if (hs_send_begin(c, &w, &stream)) {
-        (void)cql_req_auth_plain(w, c->version, stream, c->user, c->password);
-        hs_send_end(c);
-    }
+    w = hs_send_begin(c, &stream);
+    (void)cql_req_auth_plain(w, c->version, stream, c->user, c->password);
+    hs_send_end(c);
 }
 
 static void

@@ -370,20 +370,30 @@ on_response(struct cass_req *req, int status, const struct cass_resp *resp)
 
 /* ---- requests -------------------------------------------------------------------------------- */
 
+/* Takes a stream id for Q; returns the writer its frame goes into, or NULL with *RC set. */
+static struct cql_wr *
+query_begin(struct cass_query *q, bool executing, int16_t *stream, int *rc)
+{
+    struct cql_wr *w = cass_conn_begin(q->conn, &q->req, stream, rc);
+
+    if (w != NULL) {
+        q->executing = executing;
+        q->req.cb = on_response;
+    }
+    return w;
+}
+
 static int
 send_prepare(struct cass_query *q)
 {
-    struct cql_wr *w;
     struct cql_str ks = { NULL, 0 };
     int16_t stream;
     int rc = 0;
+    struct cql_wr *w = query_begin(q, false, &stream, &rc);
 
-    w = cass_conn_begin(q->conn, &q->req, &stream, &rc);
     if (w == NULL) {
         return rc;
     }
-    q->executing = false;
-    q->req.cb = on_response;
     (void)cql_req_prepare(w, cass_conn_version(q->conn), stream, q->prep->cql, q->prep->cql_len,
                           ks);
     q->cache->prepares++;
@@ -395,16 +405,13 @@ send_execute(struct cass_query *q)
 {
     struct cass_prepared *e = q->prep;
     int version = cass_conn_version(q->conn);
-    struct cql_wr *w;
     int16_t stream;
     int rc = 0;
+    struct cql_wr *w = query_begin(q, true, &stream, &rc);
 
-    w = cass_conn_begin(q->conn, &q->req, &stream, &rc);
     if (w == NULL) {
         return rc;
     }
-    q->executing = true;
-    q->req.cb = on_response;
     /* With v5's metadata ids the server says when the columns changed, so they can be skipped. */
     q->params.skip_metadata = cql_version_has_result_metadata_id(version)
                               && e->result.cols != NULL;
@@ -471,17 +478,14 @@ cass_query_execute(struct cass_query *q)
 int
 cass_query_simple(struct cass_query *q)
 {
-    struct cql_wr *w;
     int16_t stream;
     int rc = 0;
+    struct cql_wr *w = query_begin(q, true, &stream, &rc);
 
-    w = cass_conn_begin(q->conn, &q->req, &stream, &rc);
     if (w == NULL) {
         return rc;
     }
     q->simple = true;
-    q->executing = true;
-    q->req.cb = on_response;
     q->params.skip_metadata = false;
     (void)cql_req_query(w, cass_conn_version(q->conn), stream, q->cql, q->cql_len, &q->params);
     return cass_conn_commit(q->conn, &q->req, q->timeout_ms);
