@@ -2,7 +2,7 @@
 #
 #   make            build proto/libproto.a, the client library and build/tests/it/cqlc
 #   make deps       install what the build and the tests need (Debian packages, Cassandra jars)
-#   make test       check-proto, unit tests plain and under ASan+UBSan, integration tests
+#   make test       check-proto, unit tests plain and under ASan+UBSan, integration tests (ASan)
 #   make unit       unit tests only (SANITIZE=address,undefined to run them sanitized)
 #   make it         integration tests against a local Cassandra (tests/cassandra/start)
 #   make run        set up everything and start the local Cassandra (see README.md)
@@ -120,14 +120,16 @@ check-proto:
 	  || { echo "check-proto: proto/ must not hold mutable globals"; exit 1; }
 	@echo "check-proto: ok"
 
-it: all
+it: $(O)/tests/it/cqlc
 	tests/cassandra/start
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/it
+	CQLGATE_BUILD=$(O) $(PYTHON) -m pytest -q -p no:cacheprovider tests/it
 
+# The integration tests drive the sanitized client, so the connection layer runs under ASan and
+# UBSan against the real server too.
 test: check-proto
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory unit-san
-	$(MAKE) --no-print-directory it
+	$(MAKE) --no-print-directory it SANITIZE=address,undefined
 
 run: deps all
 	tests/cassandra/start

@@ -11,8 +11,8 @@ import pytest
 from conftest import run_cqlc
 
 
-def envelope(opcode, stream, body):
-    return struct.pack(">BBhBI", 0x84, 0, stream, opcode, len(body)) + body
+def envelope(opcode, stream, body, version=4):
+    return struct.pack(">BBhBI", 0x80 | version, 0, stream, opcode, len(body)) + body
 
 
 def string_multimap(entries):
@@ -29,9 +29,10 @@ class Peer:
     """A v4-only CQL peer: refuses v5 like an old node, answers OPTIONS and STARTUP, and then
     does what `after_ready` says with the first request."""
 
-    def __init__(self, after_ready, handshake=True):
+    def __init__(self, after_ready, handshake=True, v5=False):
         self.after_ready = after_ready
         self.handshake = handshake
+        self.v5 = v5
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(4)
@@ -68,6 +69,14 @@ class Peer:
                 if env is None:
                     return
                 version, stream, opcode, _ = env
+                if version == 5 and self.v5:
+                    if opcode == 0x05:
+                        c.sendall(envelope(0x06, stream, string_multimap(
+                            {"PROTOCOL_VERSIONS": ["5/v5"]}), version=5))
+                        continue
+                    c.sendall(envelope(0x02, stream, b"", version=5))
+                    self.after_ready(c, stream)
+                    return
                 if version == 5:
                     msg = b"Invalid or unsupported protocol version (5)"
                     c.sendall(envelope(0x00, stream, struct.pack(">iH", 0x0A, len(msg)) + msg))
@@ -108,6 +117,24 @@ def garbage(c, stream):
     c.sendall(b"\x84\x00\x00\x01\x08\xff\xff\xff\xff" + b"x" * 32)
 
 
+def corrupt_segment(c, stream):
+    """After READY the connection talks in v5 segments: send one whose payload CRC is wrong."""
+    c.recv(65536)
+    payload = envelope(0x08, 0, struct.pack(">i", 1), version=5)
+    word = len(payload) | 1 << 17
+    header = word.to_bytes(3, "little")
+    crc24 = 0x875060
+    for b in header:
+        crc24 ^= b << 16
+        for _ in range(8):
+            crc24 <<= 1
+            if crc24 & 0x1000000:
+                crc24 ^= 0x1974F0B
+    header += (crc24 & 0xFFFFFF).to_bytes(3, "little")
+    c.sendall(header + payload + b"\x00\x00\x00\x00")
+    c.recv(65536)
+
+
 @pytest.fixture
 def peer(request):
     p = Peer(*request.param)
@@ -139,6 +166,15 @@ def test_oversized_envelope_closes_the_connection(peer):
     assert res.code == 1
     assert res.errors[0]["error"] == "E_CLOSED"
     assert "bad envelope" in res.stderr and "size limit" in res.stderr
+
+
+@pytest.mark.parametrize("peer", [(corrupt_segment, True, True)], indirect=True)
+def test_corrupt_v5_segment_closes_the_connection(peer):
+    res = run_cqlc("--port", str(peer.port), "--simple", "-e", "SELECT 1", auth=False,
+                   check=False)
+    assert res.code == 1
+    assert res.errors[0]["error"] == "E_CLOSED"
+    assert "bad segment" in res.stderr and "CRC32 mismatch" in res.stderr
 
 
 @pytest.mark.parametrize("peer", [(silent, False)], indirect=True)

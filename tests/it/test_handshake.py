@@ -50,6 +50,12 @@ def test_connection_refused_is_reported():
     assert "cannot connect" in res.stderr and "refused" in res.stderr
 
 
+def test_unknown_host_is_reported():
+    res = run_cqlc("--host", "no-such-host.invalid", "-e", RELEASE, check=False)
+    assert res.code == 1
+    assert "cannot resolve no-such-host.invalid" in res.stderr
+
+
 class V4OnlyProxy:
     """Forwards to the real node, but answers any v5 envelope the way a Cassandra 3.x/4.0 node
     without v5 does: a protocol error naming the version, then it closes the connection."""
