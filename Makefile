@@ -134,7 +134,7 @@ test: check-proto
 run: deps all
 	tests/cassandra/start
 	@echo "Cassandra 5.0 is up on 127.0.0.1:9042 (user cassandra, password cassandra)."
-	@echo "The HTTP APIs are not served yet; try: $(O)/tests/it/cqlc -e 'SELECT release_version FROM system.local'"
+	@echo "The HTTP APIs are not served yet; try: $(O)/tests/it/cqlc -u cassandra -p cassandra -e 'SELECT release_version FROM system.local'"
 	@echo "Stop it with: tests/cassandra/stop"
 
 format:
