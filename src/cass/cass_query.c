@@ -475,6 +475,39 @@ cass_query_execute(struct cass_query *q)
     return send_execute(q);
 }
 
+static void
+on_run_prepared(struct cass_query *q, const struct cass_result *res)
+{
+    int rc = res->status;
+
+    if (rc == 0) {
+        rc = cass_query_execute(q);
+        if (rc == 0) {
+            return;
+        }
+    }
+    if (res->status != 0) {
+        q->done_cb(q, res);
+    } else {
+        struct cass_result failed = { .status = rc };
+
+        q->done_cb(q, &failed);
+    }
+}
+
+int
+cass_query_run(struct cass_query *q)
+{
+    int rc;
+
+    q->prepared_cb = on_run_prepared;
+    rc = cass_query_prepare(q);
+    if (rc == 1) {
+        return cass_query_execute(q);
+    }
+    return rc;
+}
+
 int
 cass_query_simple(struct cass_query *q)
 {

@@ -97,6 +97,13 @@ int cass_query_prepare(struct cass_query *q) MUSTCHECK;
 /* Executes the prepared Q->prep with Q->params; done_cb runs once. Returns 0 or a negative code. */
 int cass_query_execute(struct cass_query *q) MUSTCHECK;
 
+/*
+ * Prepares (through the cache) and executes Q->cql with Q->params, whose values the caller
+ * encoded already (it knows their types, say from the schema). done_cb runs once, with the
+ * prepare's error if that failed; prepared_cb is not used. Returns 0 or a negative code.
+ */
+int cass_query_run(struct cass_query *q) MUSTCHECK;
+
 /* Sends Q->cql as a QUERY (no prepare) with Q->params; done_cb runs once. */
 int cass_query_simple(struct cass_query *q) MUSTCHECK;
 

@@ -342,6 +342,8 @@ start_worker(struct worker *wk)
     app.issued++;
     if (app.simple) {
         rc = cass_query_simple(q);
+    } else if (st->nbinds == 0) {
+        rc = cass_query_run(q);     /* nothing to bind: prepare and execute in one call */
     } else {
         rc = cass_query_prepare(q);
         if (rc == 1) {
