@@ -20,6 +20,9 @@
  *   --info                                  print {"protocol":..,"compression":..} once ready
  *   --stats                                 print request counters at the end
  *   -b null | -b unset                      bind a null or unset value (-B TEXT binds TEXT as-is)
+ *   --schema KEYSPACE                       load the schema snapshot and print the keyspace as JSON
+ *                                           lines (keyspace, tables, views, types, indexes) before
+ *                                           any statements; an unknown keyspace prints NOT_FOUND
  * Exit codes: 0 ok, 1 connection or usage failure, 2 a statement failed, 3 unclean shutdown.
  */
 #include <getopt.h>
@@ -31,6 +34,7 @@
 
 #include "cass/cass_conn.h"
 #include "cass/cass_query.h"
+#include "cass/cass_schema.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -368,6 +372,235 @@ run_next(void)
     start_worker(&app.workers[0]);
 }
 
+/* ---- --schema KEYSPACE ----------------------------------------------------------------------- */
+
+/*
+ * The keyspace is printed from a snapshot of the whole schema, then loaded again alone and
+ * rebuilt from that snapshot (the SCHEMA_CHANGE path); both must print the same lines.
+ */
+static const char *schema_keyspace;        /* --schema: the keyspace to print, else NULL */
+static struct cql_wr schema_full;           /* its lines from the full load */
+static struct cql_wr schema_one;            /* its lines after reloading it alone */
+
+static void
+schema_str(struct cql_wr *w, const char *s, size_t len)
+{
+    if (cql_json_string(w, s, len) != 0 && w->err == 0) {
+        w->err = CQL_EPROTO;
+    }
+}
+
+static void
+schema_text(struct cql_wr *w, const char *s)
+{
+    cql_wr_raw(w, s, strlen(s));
+}
+
+static void
+schema_options(struct cql_wr *w, const struct cass_meta_option *opts, uint32_t n)
+{
+    cql_wr_byte(w, '{');
+    for (uint32_t i = 0; i < n; i++) {
+        if (i > 0) {
+            schema_text(w, ", ");
+        }
+        schema_str(w, opts[i].key.p, opts[i].key.len);
+        schema_text(w, ": ");
+        schema_str(w, opts[i].value.p, opts[i].value.len);
+    }
+    cql_wr_byte(w, '}');
+}
+
+/* {"table"|"view": name, "columns": [...], ...} for T. */
+static void
+schema_table(struct cql_wr *w, const struct cass_meta_table *t)
+{
+    schema_text(w, t->is_view ? "{\"view\": " : "{\"table\": ");
+    schema_str(w, t->name.p, t->name.len);
+    if (t->is_view) {
+        schema_text(w, ", \"baseTable\": ");
+        schema_str(w, t->base_table.p, t->base_table.len);
+    }
+    schema_text(w, ", \"columns\": [");
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        const struct cass_meta_column *c = &t->columns[i];
+
+        uint8_t buf[4096];
+        struct cql_wr type;
+
+        cql_wr_init(&type, buf, sizeof(buf), NULL, NULL);
+        if (cass_meta_type_text(c->type, &type) != 0 && w->err == 0) {
+            w->err = type.err;
+        }
+        schema_text(w, i > 0 ? ", {\"name\": " : "{\"name\": ");
+        schema_str(w, c->name.p, c->name.len);
+        schema_text(w, ", \"typeDefinition\": ");
+        schema_str(w, (const char *)type.p, type.len);
+        schema_text(w, ", \"kind\": \"");
+        schema_text(w, cass_meta_kind_name(c->kind));
+        schema_text(w, c->order == CASS_META_ORDER_ASC ? "\", \"order\": \"ASC\"}"
+                       : c->order == CASS_META_ORDER_DESC ? "\", \"order\": \"DESC\"}"
+                       : "\", \"order\": null}");
+    }
+    schema_text(w, "], \"defaultTimeToLive\": ");
+    cql_fmt_int64(w, t->default_ttl);
+    schema_text(w, "}\n");
+}
+
+/* Writes the lines of keyspace schema_keyspace in M to W; false when it is not there. */
+static bool
+schema_render(const struct cass_meta *m, struct cql_wr *w)
+{
+    const struct cass_meta_keyspace *ks = cass_meta_keyspace(m, schema_keyspace,
+                                                             strlen(schema_keyspace));
+
+    if (ks == NULL) {
+        schema_text(w, "{\"error\": \"NOT_FOUND\", \"code\": 0, "
+                       "\"message\": \"keyspace not found\", \"keyspace\": ");
+        schema_str(w, schema_keyspace, strlen(schema_keyspace));
+        schema_text(w, "}\n");
+        return false;
+    }
+    schema_text(w, "{\"keyspace\": ");
+    schema_str(w, ks->name.p, ks->name.len);
+    schema_text(w, ks->durable_writes ? ", \"durableWrites\": true" : ", \"durableWrites\": false");
+    schema_text(w, ", \"replication\": ");
+    schema_options(w, ks->replication, ks->nreplication);
+    if (ks->strategy == CASS_META_STRATEGY_SIMPLE) {
+        schema_text(w, ", \"replicationFactor\": ");
+        cql_fmt_int64(w, ks->replication_factor);
+    }
+    if (ks->strategy == CASS_META_STRATEGY_NTS) {
+        schema_text(w, ", \"datacenters\": [");
+        for (uint32_t i = 0; i < ks->ndcs; i++) {
+            schema_text(w, i > 0 ? ", {\"name\": " : "{\"name\": ");
+            schema_str(w, ks->dcs[i].name.p, ks->dcs[i].name.len);
+            schema_text(w, ", \"replicas\": ");
+            cql_fmt_int64(w, ks->dcs[i].replicas);
+            cql_wr_byte(w, '}');
+        }
+        cql_wr_byte(w, ']');
+    }
+    schema_text(w, "}\n");
+    for (uint32_t i = 0; i < ks->ntables; i++) {
+        schema_table(w, &ks->tables[i]);
+    }
+    for (uint32_t i = 0; i < ks->nviews; i++) {
+        schema_table(w, &ks->views[i]);
+    }
+    for (uint32_t i = 0; i < ks->nudts; i++) {
+        const struct cass_meta_udt *u = &ks->udts[i];
+
+        schema_text(w, "{\"udt\": ");
+        schema_str(w, u->name.p, u->name.len);
+        schema_text(w, ", \"fields\": [");
+        for (uint16_t f = 0; f < u->type->n; f++) {
+            schema_text(w, f > 0 ? ", {\"name\": " : "{\"name\": ");
+            schema_str(w, u->type->field_names[f].p, u->type->field_names[f].len);
+            schema_text(w, ", \"typeDefinition\": ");
+            schema_str(w, u->field_types[f].p, u->field_types[f].len);
+            cql_wr_byte(w, '}');
+        }
+        schema_text(w, "]}\n");
+    }
+    for (uint32_t i = 0; i < ks->nindexes; i++) {
+        const struct cass_meta_index *x = &ks->indexes[i];
+
+        schema_text(w, "{\"index\": ");
+        schema_str(w, x->name.p, x->name.len);
+        schema_text(w, ", \"table\": ");
+        schema_str(w, x->table_name.p, x->table_name.len);
+        schema_text(w, ", \"kind\": ");
+        schema_str(w, x->kind.p, x->kind.len);
+        schema_text(w, ", \"options\": ");
+        schema_options(w, x->options, x->noptions);
+        schema_text(w, "}\n");
+    }
+    return true;
+}
+
+static void
+schema_error(int status, const char *message)
+{
+    app.exit_code = 2;
+    printf("{\"error\": \"%s\", \"code\": %d, \"message\": \"", err_name(status), status);
+    for (const char *p = message; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            putchar('\\');
+        }
+        if ((unsigned char)*p >= 0x20) {
+            putchar(*p);
+        }
+    }
+    printf("\"}\n");
+}
+
+static void
+on_schema_keyspace(void *data, int status, const char *message, struct cass_meta *m)
+{
+    bool found;
+
+    (void)data;
+    if (status != 0) {
+        schema_error(status, message);
+    } else {
+        found = schema_render(m, &schema_one);
+        if (schema_one.err != 0 || schema_full.err != 0) {
+            schema_error(E_INVALID, "cannot render the schema as JSON");
+        } else if (schema_one.len != schema_full.len
+                   || memcmp(schema_one.p, schema_full.p, schema_full.len) != 0) {
+            fwrite(schema_full.p, 1, schema_full.len, stdout);
+            schema_error(E_INVALID, "the keyspace reloaded alone differs from the full load");
+        } else {
+            fwrite(schema_one.p, 1, schema_one.len, stdout);
+            if (!found) {
+                app.exit_code = 2;
+            }
+        }
+        cass_meta_unref(m);
+    }
+    free(schema_full.p);
+    free(schema_one.p);
+    run_next();
+}
+
+static void
+on_schema_full(void *data, int status, const char *message, struct cass_meta *m)
+{
+    int rc;
+
+    (void)data;
+    if (status != 0) {
+        schema_error(status, message);
+        run_next();
+        return;
+    }
+    (void)schema_render(m, &schema_full);
+    rc = cass_schema_load_keyspace(app.conn, &app.cache, schema_keyspace, strlen(schema_keyspace),
+                                   m, on_schema_keyspace, NULL);
+    cass_meta_unref(m);
+    if (rc != 0) {
+        free(schema_full.p);
+        schema_error(rc, "cannot start loading the keyspace");
+        run_next();
+    }
+}
+
+/* Loads the schema and prints --schema's keyspace, then goes on with the statements. */
+static void
+schema_start(void)
+{
+    int rc;
+
+    cql_wr_init(&schema_full, NULL, 0, on_grow, NULL);
+    cql_wr_init(&schema_one, NULL, 0, on_grow, NULL);
+    rc = cass_schema_load(app.conn, &app.cache, on_schema_full, NULL);
+    if (rc != 0) {
+        schema_error(rc, "cannot start loading the schema");
+        run_next();
+    }
+}
+
 static void
 on_ready(struct cass_conn *c, int status)
 {
@@ -380,6 +613,10 @@ on_ready(struct cass_conn *c, int status)
     if (app.info) {
         printf("{\"protocol\": %d, \"compression\": \"%s\"}\n", cass_conn_version(c),
                cass_conn_lz4(c) ? "lz4" : "none");
+    }
+    if (schema_keyspace != NULL) {
+        schema_start();
+        return;
     }
     if (app.repeat > 0) {
         for (long i = 0; i < app.nworkers && app.issued < app.repeat; i++) {
@@ -396,7 +633,8 @@ usage(void)
     fputs("usage: cqlc [--host H] [--port P] [-u USER -p PASSWORD] [--protocol 4|5]\n"
           "            [--compression lz4] [--consistency CL] [--page-size N] [--simple]\n"
           "            [--repeat N [--concurrency M]] [--timeout MS] [--info] [--stats]\n"
-          "            -e STATEMENT [-b VALUE]... [-e STATEMENT ...]\n", stderr);
+          "            [--schema KEYSPACE] -e STATEMENT [-b VALUE]... [-e STATEMENT ...]\n",
+          stderr);
     exit(1);
 }
 
@@ -421,6 +659,7 @@ main(int argc, char **argv)
         { "execute", required_argument, NULL, 'e' },
         { "bind", required_argument, NULL, 'b' },
         { "bind-raw", required_argument, NULL, 'B' },
+        { "schema", required_argument, NULL, 'K' },
         { NULL, 0, NULL, 0 },
     };
     struct cass_conn_opts opts;
@@ -456,6 +695,7 @@ main(int argc, char **argv)
         case 't': app.timeout_ms = (uint64_t)atol(optarg); break;
         case 'i': app.info = true; break;
         case 'x': app.stats = true; break;
+        case 'K': schema_keyspace = optarg; break;
         case 'e':
             if (app.nstmts == MAX_STMTS) {
                 usage();
@@ -474,8 +714,8 @@ main(int argc, char **argv)
             usage();
         }
     }
-    if (app.nstmts == 0 || optind != argc || (opts.version != 0 && opts.version != 4
-                                              && opts.version != 5)) {
+    if ((app.nstmts == 0 && schema_keyspace == NULL) || optind != argc
+        || (opts.version != 0 && opts.version != 4 && opts.version != 5)) {
         usage();
     }
     opts.connect_timeout_ms = app.timeout_ms;
