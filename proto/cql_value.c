@@ -143,8 +143,8 @@ wr_padded(struct cql_wr *w, uint64_t v, size_t width)
  * The length of the well-formed UTF-8 sequence at P (1 to 4), or 0 when it is malformed:
  * overlong forms, surrogates and code points past U+10FFFF are refused (RFC 3629).
  */
-static size_t
-utf8_seq(const uint8_t *p, size_t left)
+size_t
+cql_utf8_seq(const uint8_t *p, size_t left)
 {
     uint8_t c = p[0];
     uint8_t lo = 0x80;
@@ -178,13 +178,13 @@ utf8_seq(const uint8_t *p, size_t left)
     return n;
 }
 
-static bool
-utf8_valid(const uint8_t *p, size_t len)
+bool
+cql_utf8_valid(const uint8_t *p, size_t len)
 {
     size_t i = 0;
 
     while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = cql_utf8_seq(p + i, len - i);
 
         if (n == 0) {
             return false;
@@ -212,7 +212,7 @@ cql_json_string(struct cql_wr *out, const char *s, size_t len)
         size_t n;
 
         if (c >= 0x20 && c != '"' && c != '\\') {
-            n = c < 0x80 ? 1 : utf8_seq(p + i, len - i);
+            n = c < 0x80 ? 1 : cql_utf8_seq(p + i, len - i);
             if (n == 0) {
                 return CQL_EPROTO;
             }
@@ -262,9 +262,8 @@ cql_json_string(struct cql_wr *out, const char *s, size_t len)
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Appends the padded Base64 of P without quotes. */
-static void
-b64_encode(struct cql_wr *w, const uint8_t *p, size_t len)
+void
+cql_base64_encode(struct cql_wr *w, const uint8_t *p, size_t len)
 {
     size_t n = (len + 2) / 3 * 4;
     char *d = (char *)cql_wr_reserve(w, n);
@@ -1868,7 +1867,7 @@ check_string(int id, struct cql_wr *out, size_t mark, const char **err_desc)
                 return fail(err_desc, CQL_ETYPE, "non-ASCII character in ascii value");
             }
         }
-    } else if (!utf8_valid(out->p + mark, out->len - mark)) {
+    } else if (!cql_utf8_valid(out->p + mark, out->len - mark)) {
         return fail(err_desc, CQL_ETYPE, "text is not valid UTF-8");
     }
     return 0;
@@ -2961,7 +2960,7 @@ json_native(const struct cql_type *t, const uint8_t *p, size_t len, struct cql_w
         break;
     default:
         cql_wr_byte(w, '"');
-        b64_encode(w, p, len);
+        cql_base64_encode(w, p, len);
         cql_wr_byte(w, '"');
         break;
     }

@@ -121,4 +121,18 @@ size_t cql_fmt_float(struct cql_wr *out, float v);
 /* Appends V in decimal; returns the bytes written. */
 size_t cql_fmt_int64(struct cql_wr *out, int64_t v);
 
+/* ---- text helpers shared with the JSON layer ------------------------------------------------ */
+
+/*
+ * The length of the well-formed UTF-8 sequence at P (1 to 4, at most LEFT bytes), or 0 when it is
+ * malformed: overlong forms, surrogates and code points past U+10FFFF are refused (RFC 3629).
+ */
+size_t cql_utf8_seq(const uint8_t *p, size_t left);
+
+/* True when all LEN bytes at P are well-formed UTF-8. */
+bool cql_utf8_valid(const uint8_t *p, size_t len);
+
+/* Appends the padded standard Base64 (RFC 4648) of P, without quotes. */
+void cql_base64_encode(struct cql_wr *w, const uint8_t *p, size_t len);
+
 #endif /* CQL_VALUE_H */
