@@ -1867,7 +1867,7 @@ check_string(int id, struct cql_wr *out, size_t mark, const char **err_desc)
                 return fail(err_desc, CQL_ETYPE, "non-ASCII character in ascii value");
             }
         }
-    } else if (!cql_utf8_valid(out->p + mark, out->len - mark)) {
+    } else if (out->len > mark && !cql_utf8_valid(out->p + mark, out->len - mark)) {
         return fail(err_desc, CQL_ETYPE, "text is not valid UTF-8");
     }
     return 0;

@@ -326,7 +326,9 @@ cql_wr_reserve(struct cql_wr *w, size_t n)
     if (w->err != 0) {
         return NULL;
     }
-    if (w->cap - w->len < n) {
+    /* An empty growable writer has no buffer yet: give it one even for 0 bytes, so the pointer
+     * returned is never NULL + 0. */
+    if (w->cap - w->len < n || w->p == NULL) {
         size_t cap = 0;
         uint8_t *np = NULL;
 

@@ -143,3 +143,17 @@ TEST(wire_name_tables)
     STREQ(cql_type_name(CQL_TYPE_VARCHAR), "text");
     STREQ(cql_err_name(CQL_EAGAIN), "EAGAIN");
 }
+
+TEST(wire_empty_growable_writer_reserves_zero_bytes)
+{
+    struct cql_wr w;
+    uint8_t *p;
+
+    /* An empty writer has no buffer yet; a 0-byte reservation still gets a real pointer. */
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
+    p = cql_wr_reserve(&w, 0);
+    OK(p != NULL);
+    EQ(w.len, 0);
+    EQ(w.err, 0);
+    free(w.p);
+}
