@@ -142,6 +142,73 @@ run: deps all
 	@echo "The HTTP APIs are not served yet; try: $(O)/tests/it/cqlc -u cassandra -p cassandra -e 'SELECT release_version FROM system.local'"
 	@echo "Stop it with: tests/cassandra/stop"
 
+# ---- fuzzing ----------------------------------------------------------------------------------
+
+# make fuzz: the libFuzzer drivers of tests/fuzz/ built with clang into build-fuzz/ (proto/ too,
+# under the same fuzzer, ASan and UBSan flags), each run for FUZZ_SECONDS over a scratch copy of
+# its committed seed corpus (tests/fuzz/corpus/<target>/, which stays untouched). Crash inputs land
+# in build-fuzz/artifacts/<target>/; the run fails if any driver fails. Not part of `make test`.
+# Knobs: FUZZ_SECONDS=60  FUZZ_TIMEOUT=25 (seconds per input)  FUZZ_TARGETS  FUZZ_ARGS (libFuzzer)
+#        FUZZ_UBSAN_SUPP=<file> (UBSan suppressions, to fuzz past a report while it is being fixed).
+# UBSan checks are compiled recoverable only so that such suppressions can apply; halt_on_error=1
+# still stops at the first report, as -fno-sanitize-recover would.
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 25
+FUZZ_ARGS    ?=
+FUZZ_UBSAN_SUPP ?=
+FUZZ_O       := build-fuzz
+FUZZ_TARGETS ?= fuzz_frame fuzz_seg fuzz_value
+FUZZ_SAN     := -fsanitize=address,undefined -fsanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_ENV     := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1$(if $(FUZZ_UBSAN_SUPP),:suppressions=$(abspath $(FUZZ_UBSAN_SUPP)))
+FUZZ_COV     := -fsanitize=fuzzer-no-link
+FUZZ_CFLAGS  := $(CSTD) -O1 -g $(FUZZ_SAN) $(filter-out -Werror,$(WARN)) -MMD -MP -Iproto -Itests/fuzz \
+                $(shell pkg-config --cflags liblz4 2>/dev/null)
+FUZZ_LIBS    := $(shell pkg-config --libs liblz4 2>/dev/null || echo -llz4) -lm
+FUZZ_PROTO   := $(PROTO_SRCS:%.c=$(FUZZ_O)/%.o)
+FUZZ_COMMON  := $(addprefix $(FUZZ_O)/tests/fuzz/,fuzz_common.o fuzz_json.o)
+FUZZ_BINS    := $(addprefix $(FUZZ_O)/,$(FUZZ_TARGETS))
+
+.PHONY: fuzz fuzz-build fuzz-seeds fuzz-clean
+
+fuzz: fuzz-build
+	@failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ_O)/corpus/$$t; \
+	    mkdir -p $(FUZZ_O)/corpus/$$t $(FUZZ_O)/artifacts/$$t; \
+	    cp tests/fuzz/corpus/$$t/* $(FUZZ_O)/corpus/$$t/; \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS)s (log: $(FUZZ_O)/$$t.log)"; \
+	    { $(FUZZ_ENV) $(FUZZ_O)/$$t -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+	          -print_final_stats=1 -artifact_prefix=$(FUZZ_O)/artifacts/$$t/ $(FUZZ_ARGS) \
+	          $(FUZZ_O)/corpus/$$t 2>&1; echo $$? > $(FUZZ_O)/$$t.rc; } | tee $(FUZZ_O)/$$t.log; \
+	    [ "$$(cat $(FUZZ_O)/$$t.rc)" = 0 ] || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_O)/artifacts/)"; exit 1; fi; \
+	echo "fuzz: ok ($(FUZZ_TARGETS))"
+
+fuzz-build: $(FUZZ_BINS)
+
+# Regenerates the seed corpora (frames and segments from tests/vectors/*.hex).
+fuzz-seeds:
+	$(PYTHON) tests/fuzz/seed.py
+
+fuzz-clean:
+	rm -rf $(FUZZ_O)
+
+$(FUZZ_BINS): $(FUZZ_O)/%: $(FUZZ_O)/tests/fuzz/%.o $(FUZZ_COMMON) $(FUZZ_PROTO)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+# The checksums and the drivers' JSON checker are sanitized but not coverage-guided: their
+# branches say nothing about the input and their comparisons would dominate the run time.
+$(FUZZ_O)/proto/cql_crc.o $(FUZZ_O)/tests/fuzz/fuzz_json.o: FUZZ_COV :=
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_COV) -c -o $@ $<
+
+-include $(shell find $(FUZZ_O) -name '*.d' 2>/dev/null)
+
 format:
 	@command -v clang-format >/dev/null && clang-format -i $(wildcard proto/*.[ch] src/*/*.[ch] src/*.c tests/unit/*.[ch]) || echo "clang-format not installed"
 
