@@ -299,21 +299,6 @@ cls_subtypes(struct cls *c, int depth, struct cql_type *t, size_t first, size_t 
     return cls_expect(c, ')');
 }
 
-static int
-hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Decodes hex text (UserType names) into A. */
 static int
 cls_unhex(struct cls *c, const char *p, size_t len, struct cql_str *out)
@@ -333,8 +318,8 @@ cls_unhex(struct cls *c, const char *p, size_t len, struct cql_str *out)
         return CQL_ENOMEM;
     }
     for (size_t i = 0; i < len; i += 2) {
-        int hi = hexval(p[i]);
-        int lo = hexval(p[i + 1]);
+        int hi = cql_hex_digit(p[i]);
+        int lo = cql_hex_digit(p[i + 1]);
 
         if (hi < 0 || lo < 0) {
             return CLS_ESYNTAX;

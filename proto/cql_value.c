@@ -77,21 +77,6 @@ word_eq(const char *s, size_t len, const char *word)
     return i == len && word[i] == '\0';
 }
 
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Writes the decimal digits of V into BUF (at least 20 bytes); returns how many. */
 static size_t
 u64_digits(char *buf, uint64_t v)
@@ -1222,7 +1207,7 @@ parse_uuid(const char *s, size_t len, uint8_t out[16])
 
         groups[g] = 0;
         while (i < len && s[i] != '-') {
-            int v = hex_digit(s[i]);
+            int v = cql_hex_digit(s[i]);
 
             if (v < 0) {
                 return false;
@@ -1761,7 +1746,7 @@ parse_ipv6(const char *s, size_t len, uint8_t out[16])
         }
         words[nw] = 0;
         for (size_t k = i; k < j; k++) {
-            int v = hex_digit(s[k]);
+            int v = cql_hex_digit(s[k]);
 
             if (v < 0) {
                 return false;
@@ -1838,11 +1823,11 @@ blob_from_text(const char *s, size_t len, struct cql_wr *out, const char **err_d
         bool hex = true;
 
         for (size_t i = 2; i < len && hex; i++) {
-            hex = hex_digit(s[i]) >= 0;
+            hex = cql_hex_digit(s[i]) >= 0;
         }
         if (hex) {
             for (size_t i = 2; i < len; i += 2) {
-                cql_wr_byte(out, (uint8_t)(hex_digit(s[i]) << 4 | hex_digit(s[i + 1])));
+                cql_wr_byte(out, (uint8_t)(cql_hex_digit(s[i]) << 4 | cql_hex_digit(s[i + 1])));
             }
             return wr_status(out, err_desc);
         }

@@ -128,6 +128,22 @@ void cql_wr_string_map(struct cql_wr *w, const char *const *kv, size_t npairs);
 /* Overwrites 4 bytes at OFF with V, big-endian (a length known only after writing its body). */
 void cql_wr_patch_int(struct cql_wr *w, size_t off, int32_t v);
 
+/* The value of hex digit C (either case), or -1. */
+static inline int
+cql_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* ---- byte order helpers ---------------------------------------------------------------------- */
 
 static inline uint16_t cql_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }

@@ -84,6 +84,19 @@ arena_strndup(struct arena *a, const char *s, size_t len)
     return q;
 }
 
+uint8_t *
+arena_wr_grow(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
+{
+    size_t n = need < 256 ? 256 : need * 2;
+    uint8_t *p = arena_alloc(ctx, n);
+
+    if (len > 0) {
+        memcpy(p, old, len);
+    }
+    *cap = n;
+    return p;
+}
+
 static void *
 on_cql_alloc(void *ctx, size_t size)
 {

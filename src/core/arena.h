@@ -7,6 +7,7 @@
 #define CORE_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cql.h"
 
@@ -23,6 +24,12 @@ void arena_deinit(struct arena *a);
 void *arena_alloc(struct arena *a, size_t size);        /* aligned to 16; aborts on OOM */
 void *arena_memdup(struct arena *a, const void *p, size_t size);
 char *arena_strndup(struct arena *a, const char *s, size_t len);
+
+/*
+ * A cql_wr grow callback over an arena (CTX is the struct arena): each growth takes a bigger
+ * block and leaves the old one to the arena, so the writer's memory goes with the arena.
+ */
+uint8_t *arena_wr_grow(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap);
 
 /* The proto/ allocator interface over this arena. */
 struct cql_alloc arena_cql_alloc(struct arena *a);

@@ -27,20 +27,6 @@ http_status_text(int status)
 
 /* ---- buffers --------------------------------------------------------------------------------- */
 
-/* A cql_wr_grow_cb over the request's arena: a bigger block, the old one left to the arena. */
-static uint8_t *
-on_arena_grow(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
-{
-    size_t n = need < 256 ? 256 : need * 2;
-    uint8_t *p = arena_alloc(ctx, n);
-
-    if (len > 0) {
-        memcpy(p, old, len);
-    }
-    *cap = n;
-    return p;
-}
-
 /* A cql_wr_grow_cb over realloc, for bodies handed over with http_respond_json. */
 static uint8_t *
 on_malloc_grow(void *ctx, uint8_t *old, size_t len, size_t need, size_t *cap)
@@ -80,9 +66,9 @@ http_req__create(struct http_conn *conn, void *worker, uint64_t now)
     req->state = HTTP_REQ_PARSING;
     req->path = "";
     req->query = "";
-    cql_wr_init(&req->gather, NULL, 0, on_arena_grow, &req->arena);
-    cql_wr_init(&req->extra, NULL, 0, on_arena_grow, &req->arena);
-    cql_wr_init(&req->head, NULL, 0, on_arena_grow, &req->arena);
+    cql_wr_init(&req->gather, NULL, 0, arena_wr_grow, &req->arena);
+    cql_wr_init(&req->extra, NULL, 0, arena_wr_grow, &req->arena);
+    cql_wr_init(&req->head, NULL, 0, arena_wr_grow, &req->arena);
     http_body_init(&req->body_w);
     return req;
 }
@@ -275,7 +261,7 @@ http_respond_error_n(struct http_req *req, int status, const char *description, 
         http_req__destroy(req);
         return;
     }
-    cql_wr_init(&w, NULL, 0, on_arena_grow, &req->arena);
+    cql_wr_init(&w, NULL, 0, arena_wr_grow, &req->arena);
     http_error_body(&w, status, description, len, grpc_status);
     answer(req, status, HTTP_JSON, w.p, w.len, NULL);
 }

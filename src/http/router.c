@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "cql_wire.h"
+
 const char *
 http_method_name(enum http_method m)
 {
@@ -271,21 +273,6 @@ router_param(const struct router_match *m, const char *name)
 
 /* ---- percent-decoding and query strings ------------------------------------------------------ */
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /*
  * Decodes P (LEN bytes) into OUT, which has room for LEN bytes; PLUS_SPACE turns '+' into ' '.
  * Returns the decoded length, or -1 on a bad escape.
@@ -302,8 +289,8 @@ decode(const char *p, size_t len, bool plus_space, char *out)
             if (len - i < 3) {
                 return -1;
             }
-            hi = hexval(p[i + 1]);
-            lo = hexval(p[i + 2]);
+            hi = cql_hex_digit(p[i + 1]);
+            lo = cql_hex_digit(p[i + 2]);
             if (hi < 0 || lo < 0) {
                 return -1;
             }
@@ -352,8 +339,8 @@ key_equals(const char *k, size_t klen, const char *name)
             if (klen - i < 3) {
                 return false;
             }
-            hi = hexval(k[i + 1]);
-            lo = hexval(k[i + 2]);
+            hi = cql_hex_digit(k[i + 1]);
+            lo = cql_hex_digit(k[i + 2]);
             if (hi < 0 || lo < 0) {
                 return false;
             }

@@ -37,21 +37,6 @@ test_fail(const char *file, int line, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 long
 test_unhex(const char *hex, uint8_t *out, size_t cap)
 {
@@ -73,7 +58,7 @@ test_unhex(const char *hex, uint8_t *out, size_t cap)
         if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t' || *s == '|') {
             continue;
         }
-        v = hexval(*s);
+        v = cql_hex_digit(*s);
         if (v < 0) {
             return -1;
         }

@@ -53,3 +53,21 @@ TEST(arena_copies_and_cql_adapter)
     OK(cql_alloc(&ca, 100) != NULL);
     arena_deinit(&a);
 }
+
+TEST(arena_writer_grows_and_keeps_its_bytes)
+{
+    struct arena a;
+    struct cql_wr w;
+
+    arena_init(&a, 0);
+    cql_wr_init(&w, NULL, 0, arena_wr_grow, &a);
+    for (int i = 0; i < 5000; i++) {
+        cql_wr_byte(&w, (uint8_t)i);
+    }
+    EQ(w.err, 0);
+    EQ(w.len, 5000);
+    for (int i = 0; i < 5000; i++) {
+        EQ(w.p[i], (uint8_t)i);
+    }
+    arena_deinit(&a);
+}
