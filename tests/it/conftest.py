@@ -68,3 +68,131 @@ def session():
     s.set_keyspace(KEYSPACE)
     yield s
     cluster.shutdown()
+
+
+# ---- the gateway itself --------------------------------------------------------------------------
+
+import signal
+import socket
+import tempfile
+import time
+
+import requests
+
+CQLGATE = os.path.join(BUILD, "cqlgate")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Gateway:
+    """One build*/cqlgate process on a free loopback port, logging to a temporary file. It is
+    stopped by its PID with SIGTERM, and must then exit 0 (every loop closed cleanly)."""
+
+    def __init__(self, *args, contact_points=f"{HOST}:9042", workers=2, wait_ready=True,
+                 credentials=True):
+        assert os.access(CQLGATE, os.X_OK), f"{CQLGATE} is not built (make)"
+        self.log = tempfile.NamedTemporaryFile(prefix="cqlgate-", suffix=".log", delete=False)
+        for attempt in range(3):
+            self.port = free_port()
+            cmd = [CQLGATE, "--listen", f"{HOST}:{self.port}", "--workers", str(workers),
+                   "--contact-points", contact_points]
+            if credentials:
+                cmd += ["--username", USER, "--password", PASSWORD]
+            cmd += list(args)
+            self.log.seek(0)
+            self.log.truncate()
+            self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+            if self._wait_listening():
+                break
+            if "address already in use" not in self.output() or attempt == 2:
+                raise AssertionError("cqlgate did not start:\n" + self.output())
+        if wait_ready:
+            self.wait_ready()
+
+    def _wait_listening(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((HOST, self.port), timeout=1).close()
+                return True
+            except OSError:
+                if self.proc.poll() is not None:
+                    return False
+                time.sleep(0.02)
+        self.proc.kill()
+        self.proc.wait()
+        return False
+
+    def output(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def url(self, path):
+        return f"http://{HOST}:{self.port}{path}"
+
+    def ready(self):
+        r = requests.get(self.url("/checker/readiness"), timeout=5)
+        return r.status_code == 200 and r.text == "READY"
+
+    def wait_ready(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready():
+                return
+            assert self.proc.poll() is None, "cqlgate exited:\n" + self.output()
+            time.sleep(0.05)
+        raise AssertionError("cqlgate did not become ready:\n" + self.output())
+
+    def stop(self, timeout=20):
+        """SIGTERM to the PID; returns the exit status (the process must end within TIMEOUT)."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            raise AssertionError("cqlgate did not stop on SIGTERM:\n" + self.output())
+        return rc
+
+    def stop_clean(self):
+        rc = self.stop()
+        out = self.output()
+        os.unlink(self.log.name)
+        assert rc == 0, f"cqlgate exited {rc}:\n{out}"
+        return out
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    """A gateway against the local Cassandra, with table tokens (the default), ready."""
+    gw = Gateway()
+    yield gw
+    gw.stop_clean()
+
+
+def get_token(gw, user=USER, password=PASSWORD):
+    """A fresh token from GW's POST /v1/auth."""
+    r = requests.post(gw.url("/v1/auth"), json={"username": user, "password": password},
+                      timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()["authToken"]
+
+
+@pytest.fixture(scope="session")
+def token(gateway):
+    return get_token(gateway)
+
+
+@pytest.fixture(scope="session")
+def driver():
+    """The Python driver as the independent client, with no keyspace set."""
+    cluster = Cluster([HOST], protocol_version=5,
+                      auth_provider=PlainTextAuthProvider(USER, PASSWORD))
+    s = cluster.connect()
+    yield s
+    cluster.shutdown()

@@ -1,0 +1,664 @@
+/*
+ * api.c: the API layer's registration, per-worker state, schema publication and readiness (see
+ * api.h for the picture).
+ *
+ * Worker 0's control sequence runs each time its session (re)connects; a reconnect reloads the
+ * whole schema, since events may have been missed while the connection was down:
+ *
+ *     session ready --> auth tables --> REGISTER --> full load --> publish, READY --> queue
+ *          ^                 \______________\____________\--failed--> retry in 1 s    |
+ *          |                                                                          v
+ *     session lost (NOT READY)              SCHEMA_CHANGE event --> queue --> keyspace reload
+ */
+#include "api/api.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api_error.h"
+#include "api/api_schema.h"
+#include "api/auth.h"
+#include "cass/cass_schema.h"
+#include "core/log.h"
+#include "cql_req.h"
+#include "cql_resp.h"
+#include "http/http_server.h"
+
+/* Delay before a failed control step is tried again on the same connection. */
+#define CONTROL_RETRY_MS    1000
+
+/* Times a keyspace reload is redone because another one was published meanwhile. */
+#define RELOAD_TRIES        8
+
+static uv_mutex_t        schema_lock;       /* guards schema_current */
+static struct cass_meta *schema_current;    /* the published snapshot (one reference), or NULL */
+static atomic_bool       ready_flag;        /* worker 0 connected and a snapshot published */
+static atomic_int        live_workers;      /* workers between init and fini */
+
+/* ---- small helpers --------------------------------------------------------------------------- */
+
+struct api_worker *
+api_worker_of(const struct http_req *req)
+{
+    return ((struct worker *)req->worker)->api;
+}
+
+struct cass_conn *
+api_conn(struct api_worker *aw)
+{
+    return cass_session_conn(&aw->sess);
+}
+
+void
+api_arena_wr(struct cql_wr *w, struct arena *a)
+{
+    cql_wr_init(w, NULL, 0, arena_wr_grow, a);
+}
+
+static void
+quote(struct cql_wr *w, const char *s, size_t len, char q)
+{
+    cql_wr_byte(w, (uint8_t)q);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == q) {
+            cql_wr_byte(w, (uint8_t)q);
+        }
+        cql_wr_byte(w, (uint8_t)s[i]);
+    }
+    cql_wr_byte(w, (uint8_t)q);
+}
+
+void
+api_quote_ident(struct cql_wr *w, const char *name, size_t len)
+{
+    quote(w, name, len, '"');
+}
+
+void
+api_quote_string(struct cql_wr *w, const char *s, size_t len)
+{
+    quote(w, s, len, '\'');
+}
+
+bool
+api_raw(struct http_req *req)
+{
+    const char *v = http_req_query(req, "raw");
+
+    return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+void
+api_respond_cass_error(struct http_req *req, int status, const struct cql_error *err)
+{
+    struct cql_wr desc;
+    struct api_error e;
+
+    http_body_init(&desc);
+    if (status == E_SERVER && err != NULL) {
+        e = api_error_from_cql(err, &desc);
+    } else {
+        e = api_error_from_status(status, &desc);
+    }
+    http_respond_error_n(req, e.status, (const char *)desc.p, desc.len, e.grpc);
+    http_body_free(&desc);
+}
+
+void
+api_respond_not_ready(struct http_req *req)
+{
+    api_respond_cass_error(req, E_NOTREADY, NULL);
+}
+
+/* ---- schema publication ---------------------------------------------------------------------- */
+
+struct cass_meta *
+api_schema_ref(void)
+{
+    struct cass_meta *m;
+
+    uv_mutex_lock(&schema_lock);
+    m = schema_current != NULL ? cass_meta_ref(schema_current) : NULL;
+    uv_mutex_unlock(&schema_lock);
+    return m;
+}
+
+/*
+ * Publishes M (taking over the caller's reference) when the current snapshot is still BASE, or
+ * unconditionally when FORCE. Returns false, with M dropped, when another snapshot was published
+ * since BASE was taken.
+ */
+static bool
+schema_publish(struct cass_meta *m, const struct cass_meta *base, bool force)
+{
+    struct cass_meta *old = NULL;
+    bool done = false;
+
+    uv_mutex_lock(&schema_lock);
+    if (force || schema_current == base) {
+        old = schema_current;
+        schema_current = m;
+        done = true;
+    }
+    uv_mutex_unlock(&schema_lock);
+    cass_meta_unref(done ? old : m);
+    return done;
+}
+
+/* One keyspace reload: a cass_schema_load_keyspace over the snapshot BASE, redone on conflict. */
+struct reload {
+    struct api_worker *aw;          /* whose session it runs on */
+    char              *ks;          /* the keyspace (malloc'd) */
+    size_t             len;         /* its length */
+    struct cass_meta  *base;        /* the snapshot it builds on (a reference) */
+    int                tries;       /* loads done */
+    api_reload_cb      cb;          /* completion */
+    void              *data;        /* passed to cb */
+};
+
+static void on_reloaded(void *data, int status, const char *message, struct cass_meta *m);
+
+static int
+reload_start(struct reload *r)
+{
+    struct cass_conn *c = api_conn(r->aw);
+    int rc;
+
+    cass_meta_unref(r->base);
+    r->base = NULL;
+    if (c == NULL) {
+        return E_NOTREADY;
+    }
+    r->base = api_schema_ref();
+    if (r->base == NULL) {
+        return E_NOTREADY;
+    }
+    r->tries++;
+    rc = cass_schema_load_keyspace(c, &r->aw->sess.cache, r->ks, r->len, r->base, on_reloaded,
+                                   r);
+    if (rc != 0) {
+        cass_meta_unref(r->base);
+        r->base = NULL;
+    }
+    return rc;
+}
+
+static void
+reload_free(struct reload *r)
+{
+    cass_meta_unref(r->base);
+    free(r->ks);
+    free(r);
+}
+
+static void
+on_reloaded(void *data, int status, const char *message, struct cass_meta *m)
+{
+    struct reload *r = data;
+    api_reload_cb cb = r->cb;
+    void *cb_data = r->data;
+
+    if (status == 0 && !schema_publish(m, r->base, false)) {
+        if (r->tries < RELOAD_TRIES) {
+            status = reload_start(r);
+            if (status == 0) {
+                return;
+            }
+        } else {
+            log_warn("schema: keyspace %.*s changed %d times during its reload; the next event "
+                     "reloads it", (int)r->len, r->ks, r->tries);
+        }
+    } else if (status != 0) {
+        log_warn("schema: reloading keyspace %.*s failed: %s", (int)r->len, r->ks, message);
+    }
+    reload_free(r);
+    cb(cb_data, status);
+}
+
+int
+api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len, api_reload_cb cb,
+                           void *data)
+{
+    struct reload *r = xcalloc(1, sizeof(*r));
+    int rc;
+
+    r->aw = aw;
+    r->ks = xmalloc(len + 1);
+    memcpy(r->ks, ks, len);
+    r->ks[len] = '\0';
+    r->len = len;
+    r->cb = cb;
+    r->data = data;
+    rc = reload_start(r);
+    if (rc != 0) {
+        reload_free(r);
+    }
+    return rc;
+}
+
+/* ---- worker 0: the control sequence ---------------------------------------------------------- */
+
+/* One step of the control sequence in flight; stale once the session reconnected (GEN). */
+struct control_step {
+    struct api_worker *aw;          /* worker 0 */
+    uint64_t           gen;         /* aw->gen when the step started */
+    struct cass_req    req;         /* REGISTER */
+};
+
+static void control_next(struct api_worker *aw);
+static void control_step_register(struct control_step *st);
+
+static struct control_step *
+step_new(struct api_worker *aw)
+{
+    struct control_step *st = xcalloc(1, sizeof(*st));
+
+    st->aw = aw;
+    st->gen = aw->gen;
+    return st;
+}
+
+static void control_start(struct api_worker *aw);
+
+static void
+on_control_retry(uv_timer_t *t)
+{
+    struct api_worker *aw = container_of(t, struct api_worker, retry);
+
+    if (aw->busy || aw->stopping || api_conn(aw) == NULL) {
+        return;
+    }
+    if (!atomic_load(&ready_flag)) {
+        control_start(aw);
+    } else {
+        aw->full_pending = true;        /* a reload after the first one failed */
+        control_next(aw);
+    }
+}
+
+/*
+ * Ends step ST (freed here). Returns true when the sequence goes on: the step succeeded on the
+ * connection it started on and the worker is not stopping. A step of an earlier connection just
+ * ends (the sequence of the current one owns aw->busy); a failure on the current one is logged
+ * and the sequence is tried again after CONTROL_RETRY_MS.
+ */
+static bool
+step_end(struct control_step *st, int status, const char *what)
+{
+    struct api_worker *aw = st->aw;
+    bool current = st->gen == aw->gen;
+
+    free(st);
+    if (!current) {
+        return false;
+    }
+    aw->busy = false;
+    if (aw->stopping) {
+        return false;
+    }
+    if (status != 0) {
+        log_warn("control: %s failed: %s; retrying", what, err_str(status));
+        if (aw->retry_open && api_conn(aw) != NULL) {
+            uv_timer_start(&aw->retry, on_control_retry, CONTROL_RETRY_MS, 0);
+        }
+        return false;
+    }
+    return true;
+}
+
+static void
+on_full_loaded(void *data, int status, const char *message, struct cass_meta *m)
+{
+    struct control_step *st = data;
+    struct api_worker *aw = st->aw;
+
+    if (status != 0) {
+        log_warn("control: schema load failed: %s", message);
+    }
+    if (status == 0 && (st->gen != aw->gen || aw->stopping)) {
+        cass_meta_unref(m);
+    } else if (status == 0) {
+        schema_publish(m, NULL, true);
+    }
+    if (!step_end(st, status, "schema load")) {
+        return;
+    }
+    aw->full_pending = false;
+    if (!atomic_load(&ready_flag)) {
+        log_info("control: schema loaded; ready");
+    }
+    atomic_store(&ready_flag, true);
+    control_next(aw);
+}
+
+static void
+control_step_load(struct control_step *st)
+{
+    struct api_worker *aw = st->aw;
+    int rc = cass_schema_load(api_conn(aw), &aw->sess.cache, on_full_loaded, st);
+
+    if (rc != 0) {
+        (void)step_end(st, rc, "schema load");
+    }
+}
+
+static void
+on_registered(struct cass_req *req, int status, const struct cass_resp *resp)
+{
+    struct control_step *st = container_of(req, struct control_step, req);
+    struct api_worker *aw = st->aw;
+
+    if (status == 0 && resp->opcode != CQL_OP_READY) {
+        status = E_PROTOCOL;
+    }
+    if (!step_end(st, status, "REGISTER")) {
+        return;
+    }
+    aw->busy = true;
+    control_step_load(step_new(aw));
+}
+
+static void
+control_step_register(struct control_step *st)
+{
+    static const char *const events[] = { "SCHEMA_CHANGE" };
+    struct api_worker *aw = st->aw;
+    struct cass_conn *c = api_conn(aw);
+    struct cql_wr *w;
+    int16_t stream;
+    int rc = E_NOTREADY;
+
+    st->req.cb = on_registered;
+    w = c != NULL ? cass_conn_begin(c, &st->req, &stream, &rc) : NULL;
+    if (w != NULL) {
+        (void)cql_req_register(w, cass_conn_version(c), stream, events, ARRAY_SIZE(events));
+        rc = cass_conn_commit(c, &st->req, aw->conf->request_timeout_ms);
+    }
+    if (rc != 0) {
+        (void)step_end(st, rc, "REGISTER");
+    }
+}
+
+static void
+on_auth_tables(void *data, int status)
+{
+    struct control_step *st = data;
+    struct api_worker *aw = st->aw;
+
+    if (!step_end(st, status, "creating the auth token table")) {
+        return;
+    }
+    aw->busy = true;
+    control_step_register(step_new(aw));
+}
+
+static void
+control_start(struct api_worker *aw)
+{
+    struct control_step *st;
+    int rc;
+
+    aw->busy = true;
+    st = step_new(aw);
+    if (aw->conf->auth != CONF_AUTH_TABLE) {
+        control_step_register(st);
+        return;
+    }
+    rc = auth_setup_tables(aw, on_auth_tables, st);
+    if (rc != 0) {
+        (void)step_end(st, rc, "creating the auth token table");
+    }
+}
+
+/* A keyspace reload of the queue ended. */
+static void
+on_queued_reload(void *data, int status)
+{
+    struct control_step *st = data;
+    struct api_worker *aw = st->aw;
+
+    /* on_reloaded logged a failure; a reconnect reloads everything anyway. */
+    if (step_end(st, 0, "keyspace reload") && status == 0) {
+        control_next(aw);
+    } else if (status != 0 && !aw->stopping && api_conn(aw) != NULL && aw->retry_open) {
+        uv_timer_start(&aw->retry, on_control_retry, CONTROL_RETRY_MS, 0);
+    }
+}
+
+/* Starts the next queued reload, if the sequence is idle and ready. */
+static void
+control_next(struct api_worker *aw)
+{
+    while (!aw->busy && !aw->stopping && atomic_load(&ready_flag) && api_conn(aw) != NULL) {
+        struct control_step *st;
+        char *ks;
+        int rc;
+
+        if (aw->full_pending) {
+            aw->busy = true;
+            control_step_load(step_new(aw));
+            return;
+        }
+        if (aw->nqueue == 0) {
+            return;
+        }
+        ks = aw->queue[0];
+        memmove(&aw->queue[0], &aw->queue[1], (aw->nqueue - 1) * sizeof(aw->queue[0]));
+        aw->nqueue--;
+        st = step_new(aw);
+        aw->busy = true;
+        rc = api_schema_reload_keyspace(aw, ks, strlen(ks), on_queued_reload, st);
+        free(ks);
+        if (rc != 0) {
+            free(st);
+            aw->busy = false;
+            return;
+        }
+    }
+}
+
+/* Queues keyspace KS for reload (once), or a full reload when the queue is full. */
+static void
+control_enqueue(struct api_worker *aw, struct cql_str ks)
+{
+    char *copy;
+
+    for (size_t i = 0; i < aw->nqueue; i++) {
+        if (strlen(aw->queue[i]) == ks.len && memcmp(aw->queue[i], ks.p, ks.len) == 0) {
+            return;
+        }
+    }
+    if (aw->nqueue == API_RELOAD_QUEUE || memchr(ks.p, '\0', ks.len) != NULL) {
+        aw->full_pending = true;
+        return;
+    }
+    copy = xmalloc(ks.len + 1);
+    memcpy(copy, ks.p, ks.len);
+    copy[ks.len] = '\0';
+    aw->queue[aw->nqueue++] = copy;
+}
+
+static void
+on_event(struct cass_conn *c, const struct cass_resp *resp)
+{
+    struct cass_session *s = cass_conn_data(c);
+    struct api_worker *aw = s->data;
+    struct cql_resp_extra x;
+    struct cql_event ev;
+    struct cql_rd r;
+
+    if (cql_resp_open(resp->flags, resp->body, resp->len, &r, &x) != 0
+        || cql_resp_event(&r, resp->version, &ev) != 0) {
+        log_warn("%s: malformed EVENT; reloading the whole schema", cass_conn_name(c));
+        aw->full_pending = true;
+    } else if (ev.type.len == 13 && memcmp(ev.type.p, "SCHEMA_CHANGE", 13) == 0) {
+        control_enqueue(aw, ev.schema.keyspace);
+    }
+    control_next(aw);
+}
+
+static void
+queue_clear(struct api_worker *aw)
+{
+    for (size_t i = 0; i < aw->nqueue; i++) {
+        free(aw->queue[i]);
+    }
+    aw->nqueue = 0;
+    aw->full_pending = false;
+}
+
+/* The session of worker 0 became ready (STATUS 0) or lost its connection. */
+static void
+on_control_session(struct cass_session *s, int status)
+{
+    struct api_worker *aw = s->data;
+
+    aw->gen++;
+    aw->busy = false;
+    if (aw->retry_open) {
+        uv_timer_stop(&aw->retry);
+    }
+    queue_clear(aw);
+    if (status != 0) {
+        atomic_store(&ready_flag, false);
+        log_warn("control: connection lost; not ready until it is back");
+        return;
+    }
+    cass_conn_set_event_cb(s->conn, on_event);
+    control_start(aw);
+}
+
+static bool
+on_ready_check(void)
+{
+    return atomic_load(&ready_flag);
+}
+
+/* ---- worker hooks ---------------------------------------------------------------------------- */
+
+/* Splits the first entry of the contact-point list into HOST (CAP bytes) and *PORT. */
+static void
+first_contact_point(const char *list, char *host, size_t cap, int *port)
+{
+    size_t n = strcspn(list, ",");
+    const char *p = list;
+    const char *colon;
+    size_t hlen;
+
+    while (n > 0 && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+        n--;
+    }
+    *port = 9042;
+    if (n > 0 && p[0] == '[') {
+        const char *end = memchr(p, ']', n);
+
+        hlen = end != NULL ? (size_t)(end - p - 1) : n - 1;
+        colon = end != NULL && (size_t)(end - p) + 1 < n && end[1] == ':' ? end + 1 : NULL;
+        p++;
+    } else {
+        colon = memchr(p, ':', n);
+        if (colon != NULL && memchr(colon + 1, ':', n - (size_t)(colon - p) - 1) != NULL) {
+            colon = NULL;               /* a bare IPv6 literal */
+        }
+        hlen = colon != NULL ? (size_t)(colon - p) : n;
+    }
+    if (colon != NULL) {
+        *port = atoi(colon + 1);
+    }
+    if (hlen >= cap) {
+        hlen = cap - 1;
+    }
+    memcpy(host, p, hlen);
+    host[hlen] = '\0';
+}
+
+static void
+on_worker_init(struct worker *w)
+{
+    struct api_worker *aw = xcalloc(1, sizeof(*aw));
+    const struct conf *c = w->conf;
+
+    atomic_fetch_add(&live_workers, 1);
+    aw->worker = w;
+    aw->conf = c;
+    aw->control = w->id == 0;
+    first_contact_point(c->contact_points, aw->host, sizeof(aw->host), &aw->opts.port);
+    aw->opts.host = aw->host;
+    aw->opts.user = c->username != NULL && c->username[0] != '\0' ? c->username : NULL;
+    aw->opts.password = c->password;
+    aw->opts.version = (int)c->protocol_version;
+    aw->opts.lz4 = c->compression == CONF_COMPRESSION_LZ4;
+    aw->opts.connect_timeout_ms = c->request_timeout_ms;
+    w->api = aw;
+    auth_worker_init(aw);
+    if (aw->control) {
+        uv_timer_init(&w->loop, &aw->retry);
+        aw->retry_open = true;
+    }
+    cass_session_init(&aw->sess, &w->loop, &aw->opts, aw->control ? on_control_session : NULL,
+                      aw);
+    cass_session_start(&aw->sess);
+}
+
+static void
+on_session_closed(struct cass_session *s)
+{
+    (void)s;
+}
+
+static void
+on_worker_stop(struct worker *w)
+{
+    struct api_worker *aw = w->api;
+
+    if (aw == NULL) {
+        return;
+    }
+    aw->stopping = true;
+    auth_worker_stop(aw);
+    if (aw->retry_open) {
+        aw->retry_open = false;
+        uv_close((uv_handle_t *)&aw->retry, NULL);
+    }
+    cass_session_close(&aw->sess, on_session_closed);
+}
+
+static void
+on_worker_fini(struct worker *w)
+{
+    struct api_worker *aw = w->api;
+
+    if (aw == NULL) {
+        return;
+    }
+    queue_clear(aw);
+    auth_worker_fini(aw);
+    free(aw);
+    w->api = NULL;
+    if (atomic_fetch_sub(&live_workers, 1) == 1) {
+        schema_publish(NULL, NULL, true);
+        atomic_store(&ready_flag, false);
+    }
+}
+
+/* ---- registration ---------------------------------------------------------------------------- */
+
+void
+api_register_routes(struct router *r)
+{
+    int rc = uv_mutex_init(&schema_lock);
+
+    ASSERT(rc == 0);
+    rc = auth_add_routes(r);
+    ASSERT(rc == 0);                /* the templates are constants */
+    rc = api_schema_add_routes(r);
+    ASSERT(rc == 0);
+    http_server_set_hooks(on_worker_init, on_worker_stop, on_worker_fini);
+    http_server_set_ready_cb(on_ready_check);
+}

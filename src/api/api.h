@@ -1,0 +1,113 @@
+/*
+ * api.h: the API layer's shared state: per-worker Cassandra sessions, the process-wide schema
+ * snapshot, and readiness.
+ *
+ *     main thread: api_register_routes -> routes, worker hooks, readiness callback
+ *     every worker (init hook): struct api_worker with its cass_session to the first contact point
+ *     worker 0, each time its session becomes ready (the "control" sequence):
+ *         auth tables (--auth table) -> REGISTER SCHEMA_CHANGE -> full schema load -> publish
+ *         -> READY; then every SCHEMA_CHANGE event reloads its keyspace and publishes again
+ *
+ * The schema snapshot is immutable and reference counted (cass_meta.h). Publication is a pointer
+ * swap under one mutex; a request takes a reference with api_schema_ref at its start and drops
+ * it with cass_meta_unref at its end. A keyspace reload builds on the snapshot current when it
+ * started and is published only if that snapshot is still current; otherwise it is done again on
+ * the newer one, so two reloads racing on different workers never lose each other's change.
+ */
+#ifndef API_API_H
+#define API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "cass/cass_meta.h"
+#include "cass/cass_session.h"
+#include "core/conf.h"
+#include "http/http_msg.h"
+#include "http/router.h"
+
+struct auth_cache;
+struct auth_check;
+
+/* Keyspaces worker 0 can queue for reload while it is busy; more means one full reload. */
+#define API_RELOAD_QUEUE 32
+
+/* The API layer's state of one worker (worker->api). */
+struct api_worker {
+    struct worker        *worker;       /* owner */
+    const struct conf    *conf;         /* the process configuration */
+    struct cass_conn_opts opts;         /* session options (strings below and in conf) */
+    char                  host[256];    /* first contact point's host */
+    struct cass_session   sess;         /* the standing connection and prepared cache */
+    struct auth_cache    *tokens;       /* validated tokens (auth.c) */
+    struct auth_check    *checks;       /* password checks in flight (auth.c) */
+    bool                  stopping;     /* the stop hook ran */
+    /* worker 0 only: the control sequence */
+    bool                  control;      /* this worker runs it */
+    uint64_t              gen;          /* bumped on each session ready and loss */
+    bool                  busy;         /* a control step or reload is in flight */
+    bool                  full_pending; /* a full reload is owed (queue overflow) */
+    char                 *queue[API_RELOAD_QUEUE]; /* keyspaces to reload (malloc'd) */
+    size_t                nqueue;       /* entries in queue */
+    uv_timer_t            retry;        /* retries a failed control step */
+    bool                  retry_open;   /* retry is initialised and not closed */
+};
+
+/* The api_worker of the loop REQ runs on. */
+struct api_worker *api_worker_of(const struct http_req *req);
+
+/* The worker's ready Cassandra connection, or NULL. */
+struct cass_conn *api_conn(struct api_worker *aw);
+
+/* ---- schema snapshot ------------------------------------------------------------------------ */
+
+/* A reference to the current snapshot (drop it with cass_meta_unref), or NULL before the first. */
+struct cass_meta *api_schema_ref(void);
+
+/*
+ * Called once when a keyspace reload ends: STATUS 0 when the new snapshot is published, or the
+ * negative code of the failure (E_SERVER, E_CLOSED, ...).
+ */
+typedef void (*api_reload_cb)(void *data, int status);
+
+/*
+ * Reloads keyspace KS (LEN bytes, copied) over AW's session and publishes the result. Returns 0
+ * when the reload started (CB runs once, later), or a negative code when it could not start
+ * (E_NOTREADY without a connection or before the first snapshot; CB will not run).
+ */
+int api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len,
+                               api_reload_cb cb, void *data) MUSTCHECK;
+
+/* ---- answering ------------------------------------------------------------------------------ */
+
+/*
+ * Answers REQ with the error for a failed Cassandra request: STATUS E_SERVER uses ERR (the
+ * server's error), anything else is a transport failure (timeout, lost or no connection).
+ */
+void api_respond_cass_error(struct http_req *req, int status, const struct cql_error *err);
+
+/* Answers 503 because no Cassandra connection is ready. */
+void api_respond_not_ready(struct http_req *req);
+
+/* True when the query parameter `raw` is a case-insensitive "true" (Java's Boolean.parseBoolean). */
+bool api_raw(struct http_req *req);
+
+/*
+ * Appends NAME (LEN bytes) to W as a CQL quoted identifier: in double quotes, with every double
+ * quote inside doubled. Names are always quoted, so no name can end the identifier early.
+ */
+void api_quote_ident(struct cql_wr *w, const char *name, size_t len);
+
+/* Appends S (LEN bytes) to W as a CQL string literal: in single quotes, with ' doubled. */
+void api_quote_string(struct cql_wr *w, const char *s, size_t len);
+
+/* Sets W up as a growable writer whose memory comes from arena A (freed with it). */
+void api_arena_wr(struct cql_wr *w, struct arena *a);
+
+/* The API layer's registration point, called by main.c (see there). */
+void api_register_routes(struct router *r);
+
+#endif /* API_API_H */

@@ -1,0 +1,22 @@
+/*
+ * api_schema.h: REST v2 schema endpoints under /v2/schemas (spec/rest-v2.md, sections 3.1-3.5
+ * and 6). Reads come from the published schema snapshot (api.h); changes run as DDL on the
+ * worker's session, and the keyspace they touched is reloaded before the answer goes out, so the
+ * next request on any worker sees the change.
+ *
+ * Served so far: keyspaces (3.1, 6.2).
+ *     GET    /v2/schemas/keyspaces          {"data":[{"name":..,"datacenters":[..]},..]} or raw
+ *     GET    /v2/schemas/keyspaces/{ks}     {"data":{..}} or raw; 404 when missing
+ *     POST   /v2/schemas/keyspaces          CREATE KEYSPACE IF NOT EXISTS -> 201 {"name":..}
+ *     DELETE /v2/schemas/keyspaces/{ks}     DROP KEYSPACE IF EXISTS -> 204
+ */
+#ifndef API_API_SCHEMA_H
+#define API_API_SCHEMA_H
+
+#include "core/util.h"
+#include "http/router.h"
+
+/* Adds the schema routes to R. Returns 0 or E_INVALID. */
+int api_schema_add_routes(struct router *r) MUSTCHECK;
+
+#endif /* API_API_SCHEMA_H */
