@@ -1,11 +1,11 @@
 # cqlgate: one hand-written Makefile.
 #
-#   make            build proto/libproto.a, the client library and build/tests/it/cqlc
+#   make            build proto/libproto.a, build/cqlgate and build/tests/it/cqlc
 #   make deps       install what the build and the tests need (Debian packages, Cassandra jars)
 #   make test       check-proto, unit tests plain and under ASan+UBSan, integration tests (ASan)
 #   make unit       unit tests only (SANITIZE=address,undefined to run them sanitized)
 #   make it         integration tests against a local Cassandra (tests/cassandra/start)
-#   make run        set up everything and start the local Cassandra (see README.md)
+#   make run        set up everything, start the local Cassandra, run cqlgate in the foreground
 #
 # Knobs: SANITIZE=address,undefined   DEBUG=1   O=<build dir>
 
@@ -138,9 +138,11 @@ test: check-proto
 
 run: deps all
 	tests/cassandra/start
-	@echo "Cassandra 5.0 is up on 127.0.0.1:9042 (user cassandra, password cassandra)."
-	@echo "The HTTP APIs are not served yet; try: $(O)/tests/it/cqlc -u cassandra -p cassandra -e 'SELECT release_version FROM system.local'"
-	@echo "Stop it with: tests/cassandra/stop"
+	@echo "cqlgate: auth on :8081, REST on :8082, documents on :8180, health on :8084 (every route"
+	@echo "answers on each). Ctrl-C stops it; tests/cassandra/stop stops Cassandra. First call:"
+	@echo "  curl -s -X POST localhost:8081/v1/auth -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"username\":\"cassandra\",\"password\":\"cassandra\"}'"
+	$(O)/cqlgate --username cassandra --password cassandra
 
 # ---- fuzzing ----------------------------------------------------------------------------------
 
