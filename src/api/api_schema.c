@@ -10,9 +10,11 @@
  */
 #include "api/api_schema.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "api/api_error.h"
@@ -27,6 +29,10 @@
 /* Replicas when the request gives none (6.2). */
 #define DEFAULT_SIMPLE_REPLICAS     1
 #define DEFAULT_DC_REPLICAS         3
+
+/* Route prefixes of tables and columns (3.2, 3.3). */
+#define TABLES  "/v2/schemas/keyspaces/{ks}/tables"
+#define COLUMNS TABLES "/{t}/columns"
 
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
@@ -159,6 +165,8 @@ struct ddl {
     int               status;       /* HTTP status of success: 201 or 204 */
     const char       *dcs;          /* create, NTS: "[dc1, dc2]" for the unknown-DC message */
     size_t            dcs_len;      /* its length */
+    const char       *ans;          /* the name the answer shows (the keyspace by default) */
+    size_t            ans_len;      /* its length */
 };
 
 static void
@@ -176,7 +184,7 @@ ddl_answer(struct ddl *d)
     jw_init(&j, &body);
     jw_object_begin(&j);
     jw_key(&j, "name");
-    jw_string_n(&j, d->ks, d->ks_len);
+    jw_string_n(&j, d->ans, d->ans_len);
     jw_object_end(&j);
     if (jw_finish(&j) != 0 && body.err == 0) {
         body.err = E_INVALID;
@@ -301,6 +309,8 @@ ddl_new(struct http_req *req, const char *ks, size_t len, int status)
     d->ks = ks;
     d->ks_len = len;
     d->status = status;
+    d->ans = ks;
+    d->ans_len = len;
     api_arena_wr(&d->cql, &req->arena);
     return d;
 }
@@ -578,6 +588,1015 @@ keyspace_delete(struct http_req *req)
     ddl_run(d);
 }
 
+/* ---- tables and columns: reading (3.2, 3.3) -------------------------------------------------- */
+
+/* Answers STATUS with the message A B C D E (B and D slices; any but A may be NULL). */
+static void
+respond_msg(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
+            const char *c, const char *d, size_t d_len, const char *e)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    cql_wr_raw(&msg, a, strlen(a));
+    if (b != NULL) {
+        cql_wr_raw(&msg, b, b_len);
+    }
+    if (c != NULL) {
+        cql_wr_raw(&msg, c, strlen(c));
+    }
+    if (d != NULL) {
+        cql_wr_raw(&msg, d, d_len);
+    }
+    if (e != NULL) {
+        cql_wr_raw(&msg, e, strlen(e));
+    }
+    http_respond_error_n(req, status, (const char *)msg.p, msg.len, NULL);
+}
+
+static void
+respond_no_keyspace(struct http_req *req, const char *ks, size_t ks_len)
+{
+    respond_msg(req, 400, "Keyspace '", ks, ks_len, "' not found", NULL, 0, NULL);
+}
+
+static void
+respond_no_table(struct http_req *req, int status, const char *ks, size_t ks_len, const char *t,
+                 size_t t_len)
+{
+    respond_msg(req, status, "Table '", t, t_len, "' not found (in keyspace ", ks, ks_len, ")");
+}
+
+static void
+respond_no_column(struct http_req *req, int status, const char *t, size_t t_len, const char *col,
+                  size_t col_len)
+{
+    respond_msg(req, status, "Column '", col, col_len, "' not found in table '", t, t_len, "'");
+}
+
+/* The path parameters of a table or column route, percent-decoded. */
+struct tpath {
+    const char *ks, *t, *col;
+    size_t      ks_len, t_len, col_len;
+};
+
+/*
+ * Decodes {ks}, {t} (WITH_TABLE) and {col} (WITH_COL) of REQ into P. Answers 400 and returns -1
+ * when one is badly escaped.
+ */
+static int
+tpath_of(struct http_req *req, struct tpath *p, bool with_table, bool with_col)
+{
+    memset(p, 0, sizeof(*p));
+    p->ks = path_param(req, "ks", &p->ks_len);
+    if (p->ks == NULL) {
+        http_respond_error(req, 400, "Request invalid: badly escaped keyspace name.", NULL);
+        return -1;
+    }
+    if (with_table) {
+        p->t = path_param(req, "t", &p->t_len);
+        if (p->t == NULL) {
+            http_respond_error(req, 400, "Request invalid: badly escaped table name.", NULL);
+            return -1;
+        }
+    }
+    if (with_col) {
+        p->col = path_param(req, "col", &p->col_len);
+        if (p->col == NULL) {
+            http_respond_error(req, 400, "Request invalid: badly escaped column name.", NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Finds P's keyspace (and table when P has one) in a new reference *M. On failure answers REQ
+ * (400 for a keyspace, NO_TABLE_STATUS for a table), drops the reference and returns -1.
+ */
+static int
+tpath_find(struct http_req *req, const struct tpath *p, int no_table_status, struct cass_meta **m,
+           const struct cass_meta_keyspace **ks, const struct cass_meta_table **t)
+{
+    *m = api_schema_ref();
+    if (*m == NULL) {
+        api_respond_not_ready(req);
+        return -1;
+    }
+    *ks = cass_meta_keyspace(*m, p->ks, p->ks_len);
+    if (*ks == NULL) {
+        cass_meta_unref(*m);
+        respond_no_keyspace(req, p->ks, p->ks_len);
+        return -1;
+    }
+    if (t == NULL) {
+        return 0;
+    }
+    *t = cass_meta_table(*ks, p->t, p->t_len);
+    if (*t == NULL) {
+        cass_meta_unref(*m);
+        respond_no_table(req, no_table_status, p->ks, p->ks_len, p->t, p->t_len);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+write_column(struct jw *j, const struct cass_meta_column *c, struct cql_wr *tmp)
+{
+    tmp->len = 0;
+    if (cass_meta_type_text(c->type, tmp) != 0) {
+        jw_fail(j, E_INVALID);
+        return;
+    }
+    jw_object_begin(j);
+    jw_key(j, "name");
+    jw_string_n(j, c->name.p, c->name.len);
+    jw_key(j, "typeDefinition");
+    jw_string_n(j, (const char *)tmp->p, tmp->len);
+    jw_key(j, "static");
+    jw_bool(j, c->kind == CASS_META_STATIC);
+    jw_object_end(j);
+}
+
+static void
+write_table(struct jw *j, const struct cass_meta_table *t, struct cql_wr *tmp)
+{
+    uint32_t nkey = t->npartition + t->nclustering;
+
+    jw_object_begin(j);
+    jw_key(j, "name");
+    jw_string_n(j, t->name.p, t->name.len);
+    jw_key(j, "keyspace");
+    jw_string_n(j, t->keyspace->name.p, t->keyspace->name.len);
+    jw_key(j, "columnDefinitions");
+    jw_array_begin(j);
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        write_column(j, &t->columns[i], tmp);
+    }
+    jw_array_end(j);
+    jw_key(j, "primaryKey");
+    jw_object_begin(j);
+    jw_key(j, "partitionKey");
+    jw_array_begin(j);
+    for (uint32_t i = 0; i < t->npartition; i++) {
+        jw_string_n(j, t->columns[i].name.p, t->columns[i].name.len);
+    }
+    jw_array_end(j);
+    jw_key(j, "clusteringKey");
+    jw_array_begin(j);
+    for (uint32_t i = t->npartition; i < nkey; i++) {
+        jw_string_n(j, t->columns[i].name.p, t->columns[i].name.len);
+    }
+    jw_array_end(j);
+    jw_object_end(j);
+    jw_key(j, "tableOptions");
+    jw_object_begin(j);
+    if (t->default_ttl != 0) {
+        jw_key(j, "defaultTimeToLive");
+        jw_int64(j, t->default_ttl);
+    }
+    jw_key(j, "clusteringExpression");
+    jw_array_begin(j);
+    for (uint32_t i = t->npartition; i < nkey; i++) {
+        jw_object_begin(j);
+        jw_key(j, "column");
+        jw_string_n(j, t->columns[i].name.p, t->columns[i].name.len);
+        jw_key(j, "order");
+        jw_string(j, t->columns[i].order == CASS_META_ORDER_DESC ? "DESC" : "ASC");
+        jw_object_end(j);
+    }
+    jw_array_end(j);
+    jw_object_end(j);
+    jw_object_end(j);
+}
+
+/* Opens the {"data": wrapper unless RAW. */
+static void
+data_begin(struct jw *j, bool raw)
+{
+    if (!raw) {
+        jw_object_begin(j);
+        jw_key(j, "data");
+    }
+}
+
+/* Closes the wrapper, drops M and answers 200 with BODY. */
+static void
+data_end(struct http_req *req, struct jw *j, bool raw, struct cass_meta *m, struct cql_wr *body)
+{
+    if (!raw) {
+        jw_object_end(j);
+    }
+    if (jw_finish(j) != 0 && body->err == 0) {
+        body->err = E_INVALID;
+    }
+    cass_meta_unref(m);
+    http_respond_json(req, 200, body);
+}
+
+static void
+tables_list(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    bool raw = api_raw(req);
+    struct cql_wr body, tmp;
+    struct jw j;
+
+    if (tpath_of(req, &p, false, false) != 0 || tpath_find(req, &p, 400, &m, &ks, NULL) != 0) {
+        return;
+    }
+    api_arena_wr(&tmp, &req->arena);
+    http_body_init(&body);
+    jw_init(&j, &body);
+    data_begin(&j, raw);
+    jw_array_begin(&j);
+    for (uint32_t i = 0; i < ks->ntables; i++) {
+        write_table(&j, &ks->tables[i], &tmp);
+    }
+    jw_array_end(&j);
+    data_end(req, &j, raw, m, &body);
+}
+
+static void
+table_get(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    bool raw = api_raw(req);
+    struct cql_wr body, tmp;
+    struct jw j;
+
+    if (tpath_of(req, &p, true, false) != 0 || tpath_find(req, &p, 404, &m, &ks, &t) != 0) {
+        return;
+    }
+    api_arena_wr(&tmp, &req->arena);
+    http_body_init(&body);
+    jw_init(&j, &body);
+    data_begin(&j, raw);
+    write_table(&j, t, &tmp);
+    data_end(req, &j, raw, m, &body);
+}
+
+static void
+columns_list(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    bool raw = api_raw(req);
+    struct cql_wr body, tmp;
+    struct jw j;
+
+    if (tpath_of(req, &p, true, false) != 0 || tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    api_arena_wr(&tmp, &req->arena);
+    http_body_init(&body);
+    jw_init(&j, &body);
+    data_begin(&j, raw);
+    jw_array_begin(&j);
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        write_column(&j, &t->columns[i], &tmp);
+    }
+    jw_array_end(&j);
+    data_end(req, &j, raw, m, &body);
+}
+
+static void
+column_get(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    const struct cass_meta_column *c;
+    bool raw = api_raw(req);
+    struct cql_wr body, tmp;
+    struct jw j;
+
+    if (tpath_of(req, &p, true, true) != 0 || tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    c = cass_meta_column(t, p.col, p.col_len);
+    if (c == NULL) {
+        cass_meta_unref(m);
+        respond_no_column(req, 404, p.t, p.t_len, p.col, p.col_len);
+        return;
+    }
+    api_arena_wr(&tmp, &req->arena);
+    http_body_init(&body);
+    jw_init(&j, &body);
+    data_begin(&j, raw);
+    write_column(&j, c, &tmp);
+    data_end(req, &j, raw, m, &body);
+}
+
+/* ---- tables and columns: request bodies (6.1, 6.3) ------------------------------------------- */
+
+/* Parses REQ's body as a JSON object for WHAT; answers 400 and returns NULL when it is not one. */
+static const struct cql_json_node *
+body_object(struct http_req *req, const char *what)
+{
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_json_node *root = NULL;
+    struct cql_json_err err;
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    if (req->body == NULL || req->body_len == 0) {
+        WR_LIT(&msg, "Invalid JSON payload for ");
+        cql_wr_raw(&msg, what, strlen(what));
+        WR_LIT(&msg, ", problem: No content to map due to end-of-input");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return NULL;
+    }
+    if (cql_json_parse((const char *)req->body, req->body_len, 0, &a, &root, &err) != 0) {
+        WR_LIT(&msg, "Invalid JSON payload for ");
+        cql_wr_raw(&msg, what, strlen(what));
+        WR_LIT(&msg, ", problem: ");
+        cql_wr_raw(&msg, err.detail, strlen(err.detail));
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return NULL;
+    }
+    if (root->kind != CQL_JSON_OBJECT) {
+        WR_LIT(&msg, "Invalid JSON payload for ");
+        cql_wr_raw(&msg, what, strlen(what));
+        WR_LIT(&msg, "; must be JSON Object: ");
+        if (cql_json_write(&msg, root) != 0) {
+            WR_LIT(&msg, "(unprintable)");
+        }
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return NULL;
+    }
+    return root;
+}
+
+/* Validation messages, joined as "Request invalid: <m1>, <m2>." (rest-v2 2). */
+struct vmsgs {
+    struct cql_wr w;
+    unsigned      n;
+};
+
+static void
+vmsg_add(struct vmsgs *v, const char *m)
+{
+    cql_wr_raw(&v->w, v->n == 0 ? "Request invalid: " : ", ", v->n == 0 ? 17 : 2);
+    cql_wr_raw(&v->w, m, strlen(m));
+    v->n++;
+}
+
+/* Answers 400 with the messages and returns true when there are any. */
+static bool
+vmsg_respond(struct http_req *req, struct vmsgs *v)
+{
+    if (v->n == 0) {
+        return false;
+    }
+    cql_wr_byte(&v->w, '.');
+    http_respond_error_n(req, 400, (const char *)v->w.p, v->w.len, NULL);
+    return true;
+}
+
+/* True when S (LEN bytes) is empty or only white space (Bean Validation's @NotBlank). */
+static bool
+blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (!isspace((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A required string member: 1 with *S and *LEN when present and not blank, 0 when absent or
+ * blank, -1 when not a string-like value. */
+static int
+required_string(const struct cql_json_node *obj, const char *key, const char **s, size_t *len)
+{
+    int rc = string_of(cql_json_get(obj, key, strlen(key)), s, len);
+
+    if (rc == 1 && blank(*s, *len)) {
+        return 0;
+    }
+    return rc;
+}
+
+/* Answers 400 for a member of the wrong JSON kind. */
+static void
+respond_bad_member(struct http_req *req, const char *what, const char *member, const char *want)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    WR_LIT(&msg, "Invalid JSON payload for ");
+    cql_wr_raw(&msg, what, strlen(what));
+    WR_LIT(&msg, ", problem: '");
+    cql_wr_raw(&msg, member, strlen(member));
+    WR_LIT(&msg, "' must be ");
+    cql_wr_raw(&msg, want, strlen(want));
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+}
+
+/*
+ * A boolean member: *OUT set from true/false (or the strings "true"/"false", any case), left
+ * alone when absent or null. Returns -1 for anything else.
+ */
+static int
+bool_of(const struct cql_json_node *v, bool *out)
+{
+    if (v == NULL || v->kind == CQL_JSON_NULL) {
+        return 0;
+    }
+    if (v->kind == CQL_JSON_TRUE || v->kind == CQL_JSON_FALSE) {
+        *out = v->kind == CQL_JSON_TRUE;
+        return 0;
+    }
+    if (v->kind == CQL_JSON_STRING && v->len == 4 && strncasecmp(v->s, "true", 4) == 0) {
+        *out = true;
+        return 0;
+    }
+    if (v->kind == CQL_JSON_STRING && v->len == 5 && strncasecmp(v->s, "false", 5) == 0) {
+        *out = false;
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Appends the CQL type text TYPE (LEN bytes) of column COL to W, after parsing it: what goes into
+ * the statement is the parsed type written back (natives by name, user type names quoted), never
+ * the client's text. Answers 400 and returns -1 when the text is not a CQL type.
+ */
+static int
+append_type(struct http_req *req, struct cql_wr *w, const char *col, size_t col_len,
+            const char *type, size_t len)
+{
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_type *t = NULL;
+    const char *desc = NULL;
+    struct cql_wr msg;
+
+    if (memchr(type, '\0', len) == NULL
+        && cql_type_parse(type, len, &a, &t, &desc) == 0 && t != NULL) {
+        (void)cql_type_format(t, w);
+        return 0;
+    }
+    api_arena_wr(&msg, &req->arena);
+    WR_LIT(&msg, "Invalid argument for gRPC operation (Status.Code.INVALID_ARGUMENT->400): "
+                 "INVALID_ARGUMENT: Invalid type definition '");
+    cql_wr_raw(&msg, type, len);
+    WR_LIT(&msg, "' for column '");
+    cql_wr_raw(&msg, col, col_len);
+    WR_LIT(&msg, "'");
+    if (desc != NULL) {
+        WR_LIT(&msg, ": ");
+        cql_wr_raw(&msg, desc, strlen(desc));
+    }
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, "INVALID_ARGUMENT");
+    return -1;
+}
+
+/*
+ * Reads tableOptions.defaultTimeToLive: 1 with *TTL when given, 0 when absent or null. Answers
+ * 400 and returns -1 when it is not an integer in [0, 2^31).
+ */
+static int
+ttl_of(struct http_req *req, const struct cql_json_node *opts, int32_t *ttl)
+{
+    const struct cql_json_node *v = opts != NULL ? cql_json_get(opts, "defaultTimeToLive", 17)
+                                                 : NULL;
+
+    if (v == NULL || v->kind == CQL_JSON_NULL) {
+        return 0;
+    }
+    if (replicas_of(v, ttl) != 0 || *ttl < 0) {
+        http_respond_error(req, 400, "Request invalid: TableOptions.defaultTimeToLive must be a "
+                           "non-negative integer.", NULL);
+        return -1;
+    }
+    return 1;
+}
+
+/* Appends the decimal N to W. */
+static void
+append_int(struct cql_wr *w, int64_t n)
+{
+    char num[24];
+
+    snprintf(num, sizeof(num), "%" PRId64, n);
+    cql_wr_raw(w, num, strlen(num));
+}
+
+/* Appends "ks"."t" to W. */
+static void
+append_table_name(struct cql_wr *w, const char *ks, size_t ks_len, const char *t, size_t t_len)
+{
+    api_quote_ident(w, ks, ks_len);
+    cql_wr_byte(w, '.');
+    api_quote_ident(w, t, t_len);
+}
+
+/* True when the string array ARR (may be NULL) holds S. */
+static bool
+names_hold(const struct cql_json_node *arr, const char *s, size_t len)
+{
+    for (const struct cql_json_node *e = arr != NULL ? arr->child : NULL; e != NULL; e = e->next) {
+        if (e->kind == CQL_JSON_STRING && e->len == len && memcmp(e->s, s, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The columnDefinitions entry named S, or NULL. */
+static const struct cql_json_node *
+column_def(const struct cql_json_node *defs, const char *s, size_t len)
+{
+    for (const struct cql_json_node *e = defs->child; e != NULL; e = e->next) {
+        const char *n = NULL;
+        size_t nl = 0;
+
+        if (string_of(cql_json_get(e, "name", 4), &n, &nl) == 1 && nl == len
+            && memcmp(n, s, len) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Appends one column definition "name" type [STATIC] to D's CQL. Answers 400 and returns -1 on a
+ * bad definition.
+ */
+static int
+append_column_def(struct http_req *req, struct cql_wr *w, const struct cql_json_node *def,
+                  bool allow_static)
+{
+    const char *name = NULL, *type = NULL;
+    size_t name_len = 0, type_len = 0;
+    bool is_static = false;
+
+    if (required_string(def, "name", &name, &name_len) != 1) {
+        http_respond_error(req, 400, "Request invalid: columnDefinition.name must be provided.",
+                           NULL);
+        return -1;
+    }
+    if (required_string(def, "typeDefinition", &type, &type_len) != 1) {
+        http_respond_error(req, 400, "Request invalid: columnDefinition.typeDefinition must be "
+                           "provided.", NULL);
+        return -1;
+    }
+    if (bool_of(cql_json_get(def, "static", 6), &is_static) != 0) {
+        respond_bad_member(req, "ColumnDefinition", "static", "a boolean");
+        return -1;
+    }
+    if (refuse_nul(req, "Column name", name, name_len)) {
+        return -1;
+    }
+    api_quote_ident(w, name, name_len);
+    cql_wr_byte(w, ' ');
+    if (append_type(req, w, name, name_len, type, type_len) != 0) {
+        return -1;
+    }
+    if (is_static && allow_static) {
+        WR_LIT(w, " STATIC");
+    }
+    return 0;
+}
+
+/* Checks that KEY (may be NULL) is an array of non-blank strings; answers 400 otherwise. */
+static int
+check_key_names(struct http_req *req, const struct cql_json_node *key, const char *member)
+{
+    if (key == NULL || key->kind == CQL_JSON_NULL) {
+        return 0;
+    }
+    if (key->kind != CQL_JSON_ARRAY) {
+        respond_bad_member(req, "TableAdd", member, "an array of column names");
+        return -1;
+    }
+    for (const struct cql_json_node *e = key->child; e != NULL; e = e->next) {
+        if (e->kind != CQL_JSON_STRING || blank(e->s, e->len)) {
+            respond_bad_member(req, "TableAdd", member, "an array of column names");
+            return -1;
+        }
+        if (refuse_nul(req, "Column name", e->s, e->len)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- POST .../tables (6.1) ------------------------------------------------------------------- */
+
+/*
+ * Appends " WITH CLUSTERING ORDER BY (..)" for EXPR (may be NULL) to W; sets *WITH when it wrote
+ * the WITH. Answers 400 and returns -1 on a bad entry (rest-v2 9 Q8).
+ */
+static int
+append_clustering(struct http_req *req, struct cql_wr *w, const struct cql_json_node *expr,
+                  bool *with)
+{
+    bool first = true;
+
+    if (expr == NULL || expr->kind == CQL_JSON_NULL) {
+        return 0;
+    }
+    if (expr->kind != CQL_JSON_ARRAY) {
+        respond_bad_member(req, "TableAdd", "clusteringExpression", "an array");
+        return -1;
+    }
+    for (const struct cql_json_node *e = expr->child; e != NULL; e = e->next) {
+        const char *col = NULL, *order = NULL;
+        size_t col_len = 0, order_len = 0;
+        int rc;
+
+        if (e->kind != CQL_JSON_OBJECT || required_string(e, "column", &col, &col_len) != 1) {
+            http_respond_error(req, 400, "Request invalid: clusteringExpression.column must be "
+                               "provided.", NULL);
+            return -1;
+        }
+        rc = string_of(cql_json_get(e, "order", 5), &order, &order_len);
+        if (rc < 0) {
+            respond_bad_member(req, "TableAdd", "clusteringExpression.order", "ASC or DESC");
+            return -1;
+        }
+        if (rc == 0 || !((order_len == 3 && strncasecmp(order, "ASC", 3) == 0)
+                         || (order_len == 4 && strncasecmp(order, "DESC", 4) == 0))) {
+            respond_msg(req, 400, "Unrecognized ordering value '", rc == 0 ? "null" : order,
+                        rc == 0 ? 4 : order_len, "'", NULL, 0, NULL);
+            return -1;
+        }
+        if (refuse_nul(req, "Column name", col, col_len)) {
+            return -1;
+        }
+        if (first) {
+            WR_LIT(w, " WITH CLUSTERING ORDER BY (");
+        } else {
+            WR_LIT(w, ", ");
+        }
+        first = false;
+        api_quote_ident(w, col, col_len);
+        if (order_len == 3) {
+            WR_LIT(w, " ASC");
+        } else {
+            WR_LIT(w, " DESC");
+        }
+    }
+    if (!first) {
+        cql_wr_byte(w, ')');
+        *with = true;
+    }
+    return 0;
+}
+
+static void
+table_create(struct http_req *req)
+{
+    const struct cql_json_node *root, *defs, *pk, *part, *clus, *opts;
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const char *name = NULL;
+    size_t name_len = 0;
+    bool if_not_exists = false, with = false;
+    int32_t ttl = 0;
+    int has_ttl;
+    struct vmsgs v;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, false, false) != 0 || (root = body_object(req, "TableAdd")) == NULL) {
+        return;
+    }
+    api_arena_wr(&v.w, &req->arena);
+    v.n = 0;
+    if (required_string(root, "name", &name, &name_len) != 1) {
+        vmsg_add(&v, "TableAdd.name must be provided");
+    }
+    defs = cql_json_get(root, "columnDefinitions", 17);
+    if (defs == NULL || defs->kind != CQL_JSON_ARRAY || defs->n == 0) {
+        vmsg_add(&v, "TableAdd.columnDefinitions must be provided");
+    }
+    pk = cql_json_get(root, "primaryKey", 10);
+    part = pk != NULL && pk->kind == CQL_JSON_OBJECT ? cql_json_get(pk, "partitionKey", 12) : NULL;
+    if (part == NULL || part->kind != CQL_JSON_ARRAY || part->n == 0) {
+        vmsg_add(&v, "TableAdd.primaryKey.partitionKey must be provided");
+    }
+    if (vmsg_respond(req, &v)) {
+        return;
+    }
+    clus = cql_json_get(pk, "clusteringKey", 13);
+    opts = cql_json_get(root, "tableOptions", 12);
+    if (opts != NULL && opts->kind != CQL_JSON_NULL && opts->kind != CQL_JSON_OBJECT) {
+        respond_bad_member(req, "TableAdd", "tableOptions", "an object");
+        return;
+    }
+    if (opts != NULL && opts->kind == CQL_JSON_NULL) {
+        opts = NULL;
+    }
+    if (bool_of(cql_json_get(root, "ifNotExists", 11), &if_not_exists) != 0) {
+        respond_bad_member(req, "TableAdd", "ifNotExists", "a boolean");
+        return;
+    }
+    if (check_key_names(req, part, "primaryKey.partitionKey") != 0
+        || check_key_names(req, clus, "primaryKey.clusteringKey") != 0
+        || refuse_nul(req, "Table name", name, name_len)
+        || (has_ttl = ttl_of(req, opts, &ttl)) < 0) {
+        return;
+    }
+    for (const struct cql_json_node *e = defs->child; e != NULL; e = e->next) {
+        if (e->kind != CQL_JSON_OBJECT) {
+            respond_bad_member(req, "TableAdd", "columnDefinitions", "an array of objects");
+            return;
+        }
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, NULL) != 0) {
+        return;
+    }
+    cass_meta_unref(m);
+
+    d = ddl_new(req, p.ks, p.ks_len, 201);
+    d->ans = name;
+    d->ans_len = name_len;
+    WR_LIT(&d->cql, "CREATE TABLE ");
+    if (if_not_exists) {
+        WR_LIT(&d->cql, "IF NOT EXISTS ");
+    }
+    append_table_name(&d->cql, p.ks, p.ks_len, name, name_len);
+    WR_LIT(&d->cql, " (");
+    /* the key columns in primaryKey order, then the others in body order */
+    for (int pass = 0; pass < 2; pass++) {
+        const struct cql_json_node *key = pass == 0 ? part : clus;
+
+        for (const struct cql_json_node *e = key != NULL && key->kind == CQL_JSON_ARRAY
+                 ? key->child : NULL; e != NULL; e = e->next) {
+            const struct cql_json_node *def = column_def(defs, e->s, e->len);
+
+            if (def == NULL) {
+                respond_msg(req, 400, "Request invalid: primary key column '", e->s, e->len,
+                            "' is not in columnDefinitions.", NULL, 0, NULL);
+                return;
+            }
+            if (append_column_def(req, &d->cql, def, false) != 0) {
+                return;
+            }
+            WR_LIT(&d->cql, ", ");
+        }
+    }
+    for (const struct cql_json_node *e = defs->child; e != NULL; e = e->next) {
+        const char *n = NULL;
+        size_t nl = 0;
+
+        if (string_of(cql_json_get(e, "name", 4), &n, &nl) == 1
+            && (names_hold(part, n, nl) || names_hold(clus, n, nl))) {
+            continue;
+        }
+        if (append_column_def(req, &d->cql, e, true) != 0) {
+            return;
+        }
+        WR_LIT(&d->cql, ", ");
+    }
+    WR_LIT(&d->cql, "PRIMARY KEY ((");
+    for (const struct cql_json_node *e = part->child; e != NULL; e = e->next) {
+        if (e != part->child) {
+            WR_LIT(&d->cql, ", ");
+        }
+        api_quote_ident(&d->cql, e->s, e->len);
+    }
+    cql_wr_byte(&d->cql, ')');
+    for (const struct cql_json_node *e = clus != NULL && clus->kind == CQL_JSON_ARRAY
+             ? clus->child : NULL; e != NULL; e = e->next) {
+        WR_LIT(&d->cql, ", ");
+        api_quote_ident(&d->cql, e->s, e->len);
+    }
+    WR_LIT(&d->cql, "))");
+    if (append_clustering(req, &d->cql, opts != NULL ? cql_json_get(opts, "clusteringExpression",
+                                                                      20) : NULL, &with) != 0) {
+        return;
+    }
+    if (has_ttl == 1) {
+        if (with) {
+            WR_LIT(&d->cql, " AND default_time_to_live = ");
+        } else {
+            WR_LIT(&d->cql, " WITH default_time_to_live = ");
+        }
+        append_int(&d->cql, ttl);
+    }
+    ddl_run(d);
+}
+
+/* ---- PUT .../tables/{t} ---------------------------------------------------------------------- */
+
+static void
+table_update(struct http_req *req)
+{
+    const struct cql_json_node *root, *opts, *expr;
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    const char *name = NULL;
+    size_t name_len = 0;
+    int32_t ttl = 0;
+    int has_ttl;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, true, false) != 0 || (root = body_object(req, "TableUpdate")) == NULL) {
+        return;
+    }
+    if (required_string(root, "name", &name, &name_len) != 1) {
+        http_respond_error(req, 400, "Request invalid: TableAdd.name must be provided.", NULL);
+        return;
+    }
+    opts = cql_json_get(root, "tableOptions", 12);
+    if (opts != NULL && opts->kind != CQL_JSON_NULL && opts->kind != CQL_JSON_OBJECT) {
+        respond_bad_member(req, "TableUpdate", "tableOptions", "an object");
+        return;
+    }
+    if (opts != NULL && opts->kind == CQL_JSON_NULL) {
+        opts = NULL;
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    cass_meta_unref(m);
+    expr = opts != NULL ? cql_json_get(opts, "clusteringExpression", 20) : NULL;
+    if (expr != NULL && expr->kind != CQL_JSON_NULL
+        && (expr->kind != CQL_JSON_ARRAY || expr->n > 0)) {
+        http_respond_error(req, 400, "Cannot update the clustering order of a table", NULL);
+        return;
+    }
+    has_ttl = ttl_of(req, opts, &ttl);
+    if (has_ttl < 0) {
+        return;
+    }
+    if (has_ttl == 0) {
+        http_respond_error(req, 400, "No update provided for defaultTTL", NULL);
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 200);
+    d->ans = p.t;
+    d->ans_len = p.t_len;
+    WR_LIT(&d->cql, "ALTER TABLE ");
+    append_table_name(&d->cql, p.ks, p.ks_len, p.t, p.t_len);
+    WR_LIT(&d->cql, " WITH default_time_to_live = ");
+    append_int(&d->cql, ttl);
+    ddl_run(d);
+}
+
+/* ---- DELETE .../tables/{t} ------------------------------------------------------------------- */
+
+static void
+table_delete(struct http_req *req)
+{
+    struct tpath p;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, true, false) != 0 || refuse_nul(req, "Keyspace name", p.ks, p.ks_len)
+        || refuse_nul(req, "Table name", p.t, p.t_len)) {
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 204);
+    WR_LIT(&d->cql, "DROP TABLE IF EXISTS ");
+    append_table_name(&d->cql, p.ks, p.ks_len, p.t, p.t_len);
+    ddl_run(d);
+}
+
+/* ---- columns: POST, PUT, DELETE (3.3, 6.3) --------------------------------------------------- */
+
+static void
+column_create(struct http_req *req)
+{
+    const struct cql_json_node *root;
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    const char *name = NULL;
+    size_t name_len = 0;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, true, false) != 0
+        || (root = body_object(req, "ColumnDefinition")) == NULL) {
+        return;
+    }
+    if (required_string(root, "name", &name, &name_len) != 1) {
+        http_respond_error(req, 400, "Request invalid: columnDefinition.name must be provided.",
+                           NULL);
+        return;
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    cass_meta_unref(m);
+    d = ddl_new(req, p.ks, p.ks_len, 201);
+    d->ans = name;
+    d->ans_len = name_len;
+    WR_LIT(&d->cql, "ALTER TABLE ");
+    append_table_name(&d->cql, p.ks, p.ks_len, p.t, p.t_len);
+    WR_LIT(&d->cql, " ADD ");
+    if (append_column_def(req, &d->cql, root, true) != 0) {
+        return;
+    }
+    ddl_run(d);
+}
+
+/*
+ * Finds the table and column of a column route in a snapshot; answers 400 for any of them missing.
+ * Returns 0, or -1 when it answered.
+ */
+static int
+column_must_exist(struct http_req *req, const struct tpath *p)
+{
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    bool found;
+
+    if (tpath_find(req, p, 400, &m, &ks, &t) != 0) {
+        return -1;
+    }
+    found = cass_meta_column(t, p->col, p->col_len) != NULL;
+    cass_meta_unref(m);
+    if (!found) {
+        respond_no_column(req, 400, p->t, p->t_len, p->col, p->col_len);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+column_update(struct http_req *req)
+{
+    const struct cql_json_node *root;
+    struct tpath p;
+    const char *name = NULL;
+    size_t name_len = 0;
+    struct ddl *d;
+    struct cql_wr body;
+    struct jw j;
+
+    if (tpath_of(req, &p, true, true) != 0
+        || (root = body_object(req, "ColumnDefinition")) == NULL) {
+        return;
+    }
+    if (required_string(root, "name", &name, &name_len) != 1) {
+        http_respond_error(req, 400, "Request invalid: columnDefinition.name must be provided.",
+                           NULL);
+        return;
+    }
+    if (column_must_exist(req, &p) != 0 || refuse_nul(req, "Column name", name, name_len)) {
+        return;
+    }
+    if (name_len == p.col_len && memcmp(name, p.col, name_len) == 0) {
+        http_body_init(&body);
+        jw_init(&j, &body);
+        jw_object_begin(&j);
+        jw_key(&j, "name");
+        jw_string_n(&j, name, name_len);
+        jw_object_end(&j);
+        if (jw_finish(&j) != 0 && body.err == 0) {
+            body.err = E_INVALID;
+        }
+        http_respond_json(req, 200, &body);
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 200);
+    d->ans = name;
+    d->ans_len = name_len;
+    WR_LIT(&d->cql, "ALTER TABLE ");
+    append_table_name(&d->cql, p.ks, p.ks_len, p.t, p.t_len);
+    WR_LIT(&d->cql, " RENAME ");
+    api_quote_ident(&d->cql, p.col, p.col_len);
+    WR_LIT(&d->cql, " TO ");
+    api_quote_ident(&d->cql, name, name_len);
+    ddl_run(d);
+}
+
+static void
+column_delete(struct http_req *req)
+{
+    struct tpath p;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, true, true) != 0 || column_must_exist(req, &p) != 0) {
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 204);
+    WR_LIT(&d->cql, "ALTER TABLE ");
+    append_table_name(&d->cql, p.ks, p.ks_len, p.t, p.t_len);
+    WR_LIT(&d->cql, " DROP ");
+    api_quote_ident(&d->cql, p.col, p.col_len);
+    ddl_run(d);
+}
+
 /* ---- routes ---------------------------------------------------------------------------------- */
 
 static void
@@ -604,6 +1623,23 @@ on_keyspace_delete(struct http_req *req)
     auth_check_token(req, keyspace_delete);
 }
 
+#define AUTHED(fn)                                                                                 \
+    static void on_##fn(struct http_req *req)                                                      \
+    {                                                                                              \
+        auth_check_token(req, fn);                                                                 \
+    }
+
+AUTHED(tables_list)
+AUTHED(table_get)
+AUTHED(table_create)
+AUTHED(table_update)
+AUTHED(table_delete)
+AUTHED(columns_list)
+AUTHED(column_get)
+AUTHED(column_create)
+AUTHED(column_update)
+AUTHED(column_delete)
+
 int
 api_schema_add_routes(struct router *r)
 {
@@ -617,5 +1653,16 @@ api_schema_add_routes(struct router *r)
                      "schema_keyspace_get");
     rc |= router_add(r, HTTP_M(DELETE), "/v2/schemas/keyspaces/{ks}", on_keyspace_delete,
                      "schema_keyspace_delete");
+    rc |= router_add(r, HTTP_M(GET), TABLES, on_tables_list, "schema_tables_list");
+    rc |= router_add(r, HTTP_M(POST), TABLES, on_table_create, "schema_table_create");
+    rc |= router_add(r, HTTP_M(GET), TABLES "/{t}", on_table_get, "schema_table_get");
+    rc |= router_add(r, HTTP_M(PUT), TABLES "/{t}", on_table_update, "schema_table_update");
+    rc |= router_add(r, HTTP_M(DELETE), TABLES "/{t}", on_table_delete, "schema_table_delete");
+    rc |= router_add(r, HTTP_M(GET), COLUMNS, on_columns_list, "schema_columns_list");
+    rc |= router_add(r, HTTP_M(POST), COLUMNS, on_column_create, "schema_column_create");
+    rc |= router_add(r, HTTP_M(GET), COLUMNS "/{col}", on_column_get, "schema_column_get");
+    rc |= router_add(r, HTTP_M(PUT), COLUMNS "/{col}", on_column_update, "schema_column_update");
+    rc |= router_add(r, HTTP_M(DELETE), COLUMNS "/{col}", on_column_delete,
+                     "schema_column_delete");
     return rc != 0 ? E_INVALID : 0;
 }

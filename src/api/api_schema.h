@@ -4,11 +4,22 @@
  * worker's session, and the keyspace they touched is reloaded before the answer goes out, so the
  * next request on any worker sees the change.
  *
- * Served so far: keyspaces (3.1, 6.2).
+ * Served so far: keyspaces (3.1, 6.2), tables (3.2, 6.1) and columns (3.3, 6.3).
  *     GET    /v2/schemas/keyspaces          {"data":[{"name":..,"datacenters":[..]},..]} or raw
  *     GET    /v2/schemas/keyspaces/{ks}     {"data":{..}} or raw; 404 when missing
  *     POST   /v2/schemas/keyspaces          CREATE KEYSPACE IF NOT EXISTS -> 201 {"name":..}
  *     DELETE /v2/schemas/keyspaces/{ks}     DROP KEYSPACE IF EXISTS -> 204
+ *     GET    .../{ks}/tables[/{t}]          Table JSON (columns in REST order); 400 for a missing
+ *                                           keyspace, 404 for a missing table
+ *     POST   .../{ks}/tables                CREATE TABLE [IF NOT EXISTS] -> 201 {"name":..}
+ *     PUT    .../{ks}/tables/{t}            ALTER TABLE WITH default_time_to_live -> 200
+ *     DELETE .../{ks}/tables/{t}            DROP TABLE IF EXISTS -> 204
+ *     GET    .../{t}/columns[/{col}]        ColumnDefinition JSON; 404 for a missing column
+ *     POST   .../{t}/columns                ALTER TABLE ADD [STATIC] -> 201
+ *     PUT    .../{t}/columns/{col}          ALTER TABLE RENAME -> 200 (rename only)
+ *     DELETE .../{t}/columns/{col}          ALTER TABLE DROP -> 204
+ * Type texts from clients are parsed (cql_type_parse) and written back, never pasted; every
+ * name is a double-quoted identifier.
  */
 #ifndef API_API_SCHEMA_H
 #define API_API_SCHEMA_H
