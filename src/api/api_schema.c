@@ -30,9 +30,11 @@
 #define DEFAULT_SIMPLE_REPLICAS     1
 #define DEFAULT_DC_REPLICAS         3
 
-/* Route prefixes of tables and columns (3.2, 3.3). */
+/* Route prefixes of tables, columns, indexes and user types (3.2-3.5). */
 #define TABLES  "/v2/schemas/keyspaces/{ks}/tables"
 #define COLUMNS TABLES "/{t}/columns"
+#define INDEXES TABLES "/{t}/indexes"
+#define TYPES   "/v2/schemas/keyspaces/{ks}/types"
 
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
@@ -162,11 +164,26 @@ struct ddl {
     struct cql_wr     cql;          /* its text (arena) */
     const char       *ks;           /* the keyspace (arena) */
     size_t            ks_len;       /* its length */
-    int               status;       /* HTTP status of success: 201 or 204 */
+    int               status;       /* HTTP status of success: 200, 201 or 204 */
     const char       *dcs;          /* create, NTS: "[dc1, dc2]" for the unknown-DC message */
     size_t            dcs_len;      /* its length */
     const char       *ans;          /* the name the answer shows (the keyspace by default) */
     size_t            ans_len;      /* its length */
+    int               body;         /* enum ddl_body: what a success answers */
+    bool              udt_create;   /* CREATE TYPE: "already exists" becomes 400 Bad request */
+    struct cql_wr    *next;         /* statements to run after this one, in order (arena) */
+    size_t            nnext;        /* how many */
+    size_t            inext;        /* the next one to run */
+    int               err_status;   /* a later statement failed: its HTTP status, else 0 */
+    const char       *err_grpc;     /* its grpcStatus */
+    struct cql_wr     err_desc;     /* its description (arena) */
+};
+
+/* The body of a successful DDL answer (201 and 200). */
+enum ddl_body {
+    DDL_BODY_NAME = 0,              /* {"name": ans} */
+    DDL_BODY_SUCCESS,               /* {"success": true} (index create) */
+    DDL_BODY_EMPTY,                 /* nothing (type update) */
 };
 
 static void
@@ -176,15 +193,25 @@ ddl_answer(struct ddl *d)
     struct cql_wr body;
     struct jw j;
 
-    if (d->status == 204) {
-        http_respond(req, 204, NULL, NULL, 0);
+    if (d->err_status != 0) {
+        http_respond_error_n(req, d->err_status, (const char *)d->err_desc.p, d->err_desc.len,
+                             d->err_grpc);
+        return;
+    }
+    if (d->status == 204 || d->body == DDL_BODY_EMPTY) {
+        http_respond(req, d->status, NULL, NULL, 0);
         return;
     }
     http_body_init(&body);
     jw_init(&j, &body);
     jw_object_begin(&j);
-    jw_key(&j, "name");
-    jw_string_n(&j, d->ans, d->ans_len);
+    if (d->body == DDL_BODY_SUCCESS) {
+        jw_key(&j, "success");
+        jw_bool(&j, true);
+    } else {
+        jw_key(&j, "name");
+        jw_string_n(&j, d->ans, d->ans_len);
+    }
     jw_object_end(&j);
     if (jw_finish(&j) != 0 && body.err == 0) {
         body.err = E_INVALID;
@@ -217,6 +244,22 @@ unknown_dc(const struct cql_error *e)
     return false;
 }
 
+/* True when the message of E holds NEEDLE. */
+static bool
+error_mentions(const struct cql_error *e, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (size_t i = 0; i + n <= e->message.len; i++) {
+        if (memcmp(e->message.p + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void ddl_run(struct ddl *d);
+
 static void
 on_ddl_done(struct cass_query *q, const struct cass_result *res)
 {
@@ -225,6 +268,35 @@ on_ddl_done(struct cass_query *q, const struct cass_result *res)
     int rc;
 
     cass_query_release(q);
+    if (res->status == E_SERVER && d->udt_create
+        && (res->error.code == CQL_ERRCODE_ALREADY_EXISTS
+            || (res->error.code == CQL_ERRCODE_INVALID
+                && error_mentions(&res->error, "already exists")))) {
+        struct cql_wr msg;
+
+        api_arena_wr(&msg, &req->arena);
+        WR_LIT(&msg, "Bad request: ");
+        cql_wr_raw(&msg, res->error.message.p, res->error.message.len);
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return;
+    }
+    if (res->status != 0 && d->inext > 0) {
+        /* an earlier statement of the chain changed the schema: reload, then answer the error */
+        struct api_error e;
+
+        api_arena_wr(&d->err_desc, &req->arena);
+        if (res->status == E_SERVER) {
+            e = api_error_from_cql(&res->error, &d->err_desc);
+        } else {
+            e = api_error_from_status(res->status, &d->err_desc);
+        }
+        d->err_status = e.status;
+        d->err_grpc = e.grpc;
+    } else if (res->status == 0 && d->inext < d->nnext) {
+        d->cql = d->next[d->inext++];
+        ddl_run(d);
+        return;
+    }
     if (res->status == E_SERVER && d->dcs != NULL && unknown_dc(&res->error)) {
         struct cql_wr msg;
 
@@ -235,7 +307,7 @@ on_ddl_done(struct cass_query *q, const struct cass_result *res)
         http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
         return;
     }
-    if (res->status != 0) {
+    if (res->status != 0 && d->err_status == 0) {
         api_respond_cass_error(req, res->status, &res->error);
         return;
     }
@@ -1597,6 +1669,603 @@ column_delete(struct http_req *req)
     ddl_run(d);
 }
 
+/* ---- indexes: GET, POST, DELETE (3.4, 6.4) --------------------------------------------------- */
+
+/* True unless the query parameter NAME is "false" (any case). */
+static bool
+query_true_default(struct http_req *req, const char *name)
+{
+    const char *v = http_req_query(req, name);
+
+    return v == NULL || strcasecmp(v, "false") != 0;
+}
+
+/* True when the query parameter NAME is "true" (any case). */
+static bool
+query_true(struct http_req *req, const char *name)
+{
+    const char *v = http_req_query(req, name);
+
+    return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+static void
+write_index(struct jw *j, const struct cass_meta_keyspace *ks, const struct cass_meta_index *ix,
+            bool compact)
+{
+    jw_object_begin(j);
+    jw_key(j, "keyspace_name");
+    jw_string_n(j, ks->name.p, ks->name.len);
+    jw_key(j, "table_name");
+    jw_string_n(j, ix->table_name.p, ix->table_name.len);
+    jw_key(j, "index_name");
+    jw_string_n(j, ix->name.p, ix->name.len);
+    jw_key(j, "kind");
+    jw_string_n(j, ix->kind.p, ix->kind.len);
+    jw_key(j, "options");
+    if (compact) {
+        jw_object_begin(j);
+        for (uint32_t i = 0; i < ix->noptions; i++) {
+            jw_key_n(j, ix->options[i].key.p, ix->options[i].key.len);
+            jw_string_n(j, ix->options[i].value.p, ix->options[i].value.len);
+        }
+        jw_object_end(j);
+    } else {
+        jw_array_begin(j);
+        for (uint32_t i = 0; i < ix->noptions; i++) {
+            jw_object_begin(j);
+            jw_key(j, "key");
+            jw_string_n(j, ix->options[i].key.p, ix->options[i].key.len);
+            jw_key(j, "value");
+            jw_string_n(j, ix->options[i].value.p, ix->options[i].value.len);
+            jw_object_end(j);
+        }
+        jw_array_end(j);
+    }
+    jw_object_end(j);
+}
+
+static void
+indexes_list(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    bool compact = query_true_default(req, "compactMapData");
+    struct cql_wr body;
+    struct jw j;
+
+    if (tpath_of(req, &p, true, false) != 0 || tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    http_body_init(&body);
+    jw_init(&j, &body);
+    jw_array_begin(&j);
+    for (uint32_t i = 0; i < t->nindexes; i++) {
+        write_index(&j, ks, t->indexes[i], compact);
+    }
+    jw_array_end(&j);
+    data_end(req, &j, true, m, &body);
+}
+
+/* Answers 400 INVALID_ARGUMENT with "<what> '<s>'<tail>". */
+static void
+respond_invalid_arg(struct http_req *req, const char *what, const char *s, size_t len,
+                    const char *tail)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    WR_LIT(&msg, "Invalid argument for gRPC operation (Status.Code.INVALID_ARGUMENT->400): "
+                 "INVALID_ARGUMENT: ");
+    cql_wr_raw(&msg, what, strlen(what));
+    WR_LIT(&msg, " '");
+    cql_wr_raw(&msg, s, len);
+    cql_wr_byte(&msg, '\'');
+    cql_wr_raw(&msg, tail, strlen(tail));
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, "INVALID_ARGUMENT");
+}
+
+/* The CQL function of an IndexAdd kind (6.4), or NULL for an unknown one. */
+static const char *
+index_kind_fn(const char *k, size_t len)
+{
+    static const char *const kinds[][2] = {
+        {"KEYS", "keys"}, {"VALUES", "values"}, {"ENTRIES", "entries"}, {"FULL", "full"},
+    };
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strlen(kinds[i][0]) == len && memcmp(kinds[i][0], k, len) == 0) {
+            return kinds[i][1];
+        }
+    }
+    return NULL;
+}
+
+static void
+index_create(struct http_req *req)
+{
+    const struct cql_json_node *root, *opts;
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    const char *col = NULL, *name = NULL, *type = NULL, *kind = NULL, *fn = NULL;
+    size_t col_len = 0, name_len = 0, type_len = 0, kind_len = 0;
+    bool if_not_exists = false, found;
+    int has_name, has_type, has_kind;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, true, false) != 0 || (root = body_object(req, "IndexAdd")) == NULL) {
+        return;
+    }
+    if (required_string(root, "column", &col, &col_len) != 1) {
+        http_respond_error(req, 400, "Request invalid: IndexAddRequest.column must be provided.",
+                           NULL);
+        return;
+    }
+    has_name = required_string(root, "name", &name, &name_len);
+    has_type = required_string(root, "type", &type, &type_len);
+    has_kind = string_of(cql_json_get(root, "kind", 4), &kind, &kind_len);
+    if (has_name < 0) {
+        respond_bad_member(req, "IndexAdd", "name", "a string");
+        return;
+    }
+    if (has_type < 0) {
+        respond_bad_member(req, "IndexAdd", "type", "a string");
+        return;
+    }
+    if (bool_of(cql_json_get(root, "ifNotExists", 11), &if_not_exists) != 0) {
+        respond_bad_member(req, "IndexAdd", "ifNotExists", "a boolean");
+        return;
+    }
+    opts = cql_json_get(root, "options", 7);
+    if (opts != NULL && opts->kind == CQL_JSON_NULL) {
+        opts = NULL;
+    }
+    if (opts != NULL && opts->kind != CQL_JSON_OBJECT) {
+        respond_bad_member(req, "IndexAdd", "options", "an object");
+        return;
+    }
+    if (opts != NULL && has_type != 1) {
+        http_respond_error(req, 400, "Index 'type' must be specified if 'options' are specified",
+                           NULL);
+        return;
+    }
+    if (has_kind < 0) {
+        respond_bad_member(req, "IndexAdd", "kind", "one of KEYS, VALUES, ENTRIES, FULL");
+        return;
+    }
+    if (has_kind == 1 && (fn = index_kind_fn(kind, kind_len)) == NULL) {
+        respond_invalid_arg(req, "Invalid index kind", kind, kind_len,
+                            ": must be one of KEYS, VALUES, ENTRIES, FULL");
+        return;
+    }
+    for (const struct cql_json_node *e = opts != NULL ? opts->child : NULL; e != NULL;
+         e = e->next) {
+        const char *v = NULL;
+        size_t vl = 0;
+
+        if (string_of(e, &v, &vl) != 1) {
+            respond_bad_member(req, "IndexAdd", "options", "an object of strings");
+            return;
+        }
+        if (refuse_nul(req, "Index option", e->name, e->name_len)
+            || refuse_nul(req, "Index option", v, vl)) {
+            return;
+        }
+    }
+    if (refuse_nul(req, "Column name", col, col_len)
+        || (has_name == 1 && refuse_nul(req, "Index name", name, name_len))
+        || (has_type == 1 && refuse_nul(req, "Index type", type, type_len))) {
+        return;
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    found = cass_meta_column(t, col, col_len) != NULL;
+    cass_meta_unref(m);
+    if (!found) {
+        respond_no_column(req, 404, p.t, p.t_len, col, col_len);
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 201);
+    d->body = DDL_BODY_SUCCESS;
+    WR_LIT(&d->cql, "CREATE ");
+    if (has_type == 1) {
+        WR_LIT(&d->cql, "CUSTOM ");
+    }
+    WR_LIT(&d->cql, "INDEX ");
+    if (if_not_exists) {
+        WR_LIT(&d->cql, "IF NOT EXISTS ");
+    }
+    if (has_name == 1) {
+        api_quote_ident(&d->cql, name, name_len);
+        cql_wr_byte(&d->cql, ' ');
+    }
+    WR_LIT(&d->cql, "ON ");
+    append_table_name(&d->cql, p.ks, p.ks_len, p.t, p.t_len);
+    WR_LIT(&d->cql, " (");
+    if (fn != NULL) {
+        cql_wr_raw(&d->cql, fn, strlen(fn));
+        cql_wr_byte(&d->cql, '(');
+    }
+    api_quote_ident(&d->cql, col, col_len);
+    if (fn != NULL) {
+        cql_wr_byte(&d->cql, ')');
+    }
+    cql_wr_byte(&d->cql, ')');
+    if (has_type == 1) {
+        WR_LIT(&d->cql, " USING ");
+        api_quote_string(&d->cql, type, type_len);
+    }
+    if (opts != NULL && opts->n > 0) {
+        WR_LIT(&d->cql, " WITH OPTIONS = {");
+        for (const struct cql_json_node *e = opts->child; e != NULL; e = e->next) {
+            const char *v = NULL;
+            size_t vl = 0;
+
+            (void)string_of(e, &v, &vl);
+            if (e != opts->child) {
+                WR_LIT(&d->cql, ", ");
+            }
+            api_quote_string(&d->cql, e->name, e->name_len);
+            WR_LIT(&d->cql, ": ");
+            api_quote_string(&d->cql, v, vl);
+        }
+        cql_wr_byte(&d->cql, '}');
+    }
+    ddl_run(d);
+}
+
+static void
+index_delete(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+    const char *idx;
+    size_t idx_len = 0;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, true, false) != 0) {
+        return;
+    }
+    idx = path_param(req, "idx", &idx_len);
+    if (idx == NULL) {
+        http_respond_error(req, 400, "Request invalid: badly escaped index name.", NULL);
+        return;
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
+        return;
+    }
+    cass_meta_unref(m);
+    if (refuse_nul(req, "Index name", idx, idx_len)) {
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 204);
+    WR_LIT(&d->cql, "DROP INDEX ");
+    if (query_true(req, "ifExists")) {
+        WR_LIT(&d->cql, "IF EXISTS ");
+    }
+    append_table_name(&d->cql, p.ks, p.ks_len, idx, idx_len);
+    ddl_run(d);
+}
+
+/* ---- user-defined types (3.5, 6.5) ----------------------------------------------------------- */
+
+static void
+write_udt(struct jw *j, const struct cass_meta_keyspace *ks, const struct cass_meta_udt *u)
+{
+    jw_object_begin(j);
+    jw_key(j, "name");
+    jw_string_n(j, u->name.p, u->name.len);
+    jw_key(j, "keyspace");
+    jw_string_n(j, ks->name.p, ks->name.len);
+    jw_key(j, "fields");
+    jw_array_begin(j);
+    for (uint32_t i = 0; i < u->type->n; i++) {
+        jw_object_begin(j);
+        jw_key(j, "name");
+        jw_string_n(j, u->type->field_names[i].p, u->type->field_names[i].len);
+        jw_key(j, "typeDefinition");
+        jw_string_n(j, u->field_types[i].p, u->field_types[i].len);
+        jw_object_end(j);
+    }
+    jw_array_end(j);
+    jw_object_end(j);
+}
+
+static void
+types_list(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    bool raw = api_raw(req);
+    struct cql_wr body;
+    struct jw j;
+
+    if (tpath_of(req, &p, false, false) != 0) {
+        return;
+    }
+    m = api_schema_ref();
+    if (m == NULL) {
+        api_respond_not_ready(req);
+        return;
+    }
+    ks = cass_meta_keyspace(m, p.ks, p.ks_len);
+    http_body_init(&body);
+    jw_init(&j, &body);
+    data_begin(&j, raw);
+    jw_array_begin(&j);
+    for (uint32_t i = 0; ks != NULL && i < ks->nudts; i++) {
+        write_udt(&j, ks, &ks->udts[i]);
+    }
+    jw_array_end(&j);
+    data_end(req, &j, raw, m, &body);
+}
+
+static void
+type_get(struct http_req *req)
+{
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_udt *u = NULL;
+    const char *name;
+    size_t name_len = 0;
+    bool raw = api_raw(req);
+    struct cql_wr body;
+    struct jw j;
+
+    if (tpath_of(req, &p, false, false) != 0) {
+        return;
+    }
+    name = path_param(req, "type", &name_len);
+    if (name == NULL) {
+        http_respond_error(req, 400, "Request invalid: badly escaped type name.", NULL);
+        return;
+    }
+    m = api_schema_ref();
+    if (m == NULL) {
+        api_respond_not_ready(req);
+        return;
+    }
+    ks = cass_meta_keyspace(m, p.ks, p.ks_len);
+    if (ks != NULL) {
+        u = cass_meta_udt(ks, name, name_len);
+    }
+    if (u == NULL) {
+        cass_meta_unref(m);
+        respond_msg(req, 404, "No definition found for UDT '", name, name_len, "' (keyspace '",
+                    p.ks, p.ks_len, "')");
+        return;
+    }
+    http_body_init(&body);
+    jw_init(&j, &body);
+    data_begin(&j, raw);
+    write_udt(&j, ks, u);
+    data_end(req, &j, raw, m, &body);
+}
+
+/* Appends one UDT field "f" type to W. Answers 400 and returns -1 on a bad field. */
+static int
+append_udt_field(struct http_req *req, struct cql_wr *w, const struct cql_json_node *f)
+{
+    const char *name = NULL, *type = NULL;
+    size_t name_len = 0, type_len = 0;
+
+    if (f->kind != CQL_JSON_OBJECT || required_string(f, "name", &name, &name_len) != 1
+        || required_string(f, "typeDefinition", &type, &type_len) != 1) {
+        http_respond_error(req, 400, "Field 'name' and 'typeDefinition' must be provided", NULL);
+        return -1;
+    }
+    if (refuse_nul(req, "Field name", name, name_len)) {
+        return -1;
+    }
+    api_quote_ident(w, name, name_len);
+    cql_wr_byte(w, ' ');
+    return append_type(req, w, name, name_len, type, type_len);
+}
+
+/* The "name" of a type body: 1 with *NAME, or answers 400 and returns -1. */
+static int
+type_name_of(struct http_req *req, const struct cql_json_node *root, const char **name,
+             size_t *len)
+{
+    if (required_string(root, "name", name, len) != 1) {
+        http_respond_error(req, 400, "typeName must be provided", NULL);
+        return -1;
+    }
+    if (refuse_nul(req, "Type name", *name, *len)) {
+        return -1;
+    }
+    return 1;
+}
+
+static void
+type_create(struct http_req *req)
+{
+    const struct cql_json_node *root, *fields;
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const char *name = NULL;
+    size_t name_len = 0;
+    bool if_not_exists = false;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, false, false) != 0
+        || (root = body_object(req, "UserDefinedTypeAdd")) == NULL
+        || type_name_of(req, root, &name, &name_len) < 0) {
+        return;
+    }
+    fields = cql_json_get(root, "fields", 6);
+    if (fields == NULL || fields->kind != CQL_JSON_ARRAY || fields->n == 0) {
+        http_respond_error(req, 400, "There should be at least one field defined", NULL);
+        return;
+    }
+    if (bool_of(cql_json_get(root, "ifNotExists", 11), &if_not_exists) != 0) {
+        respond_bad_member(req, "UserDefinedTypeAdd", "ifNotExists", "a boolean");
+        return;
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, NULL) != 0) {
+        return;
+    }
+    cass_meta_unref(m);
+    d = ddl_new(req, p.ks, p.ks_len, 201);
+    d->ans = name;
+    d->ans_len = name_len;
+    d->udt_create = true;
+    WR_LIT(&d->cql, "CREATE TYPE ");
+    if (if_not_exists) {
+        WR_LIT(&d->cql, "IF NOT EXISTS ");
+    }
+    append_table_name(&d->cql, p.ks, p.ks_len, name, name_len);
+    WR_LIT(&d->cql, " (");
+    for (const struct cql_json_node *f = fields->child; f != NULL; f = f->next) {
+        if (f != fields->child) {
+            WR_LIT(&d->cql, ", ");
+        }
+        if (append_udt_field(req, &d->cql, f) != 0) {
+            return;
+        }
+    }
+    cql_wr_byte(&d->cql, ')');
+    ddl_run(d);
+}
+
+/* A non-empty array member, or NULL when absent, null or empty; *BAD set for another kind. */
+static const struct cql_json_node *
+list_member(const struct cql_json_node *root, const char *key, bool *bad)
+{
+    const struct cql_json_node *v = cql_json_get(root, key, strlen(key));
+
+    if (v == NULL || v->kind == CQL_JSON_NULL) {
+        return NULL;
+    }
+    if (v->kind != CQL_JSON_ARRAY) {
+        *bad = true;
+        return NULL;
+    }
+    return v->n > 0 ? v : NULL;
+}
+
+static void
+type_update(struct http_req *req)
+{
+    const struct cql_json_node *root, *add, *ren;
+    struct tpath p;
+    struct cass_meta *m;
+    const struct cass_meta_keyspace *ks;
+    const char *name = NULL;
+    size_t name_len = 0, nstmts = 0, i = 0;
+    bool bad = false;
+    struct cql_wr *stmts;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, false, false) != 0
+        || (root = body_object(req, "UserDefinedTypeUpdate")) == NULL
+        || type_name_of(req, root, &name, &name_len) < 0) {
+        return;
+    }
+    add = list_member(root, "addFields", &bad);
+    ren = list_member(root, "renameFields", &bad);
+    if (bad) {
+        respond_bad_member(req, "UserDefinedTypeUpdate", "addFields/renameFields", "an array");
+        return;
+    }
+    if (add == NULL && ren == NULL) {
+        http_respond_error(req, 400, "addFields and/or renameFields is required to update an UDT",
+                           NULL);
+        return;
+    }
+    if (tpath_find(req, &p, 400, &m, &ks, NULL) != 0) {
+        return;
+    }
+    cass_meta_unref(m);
+    nstmts = (add != NULL ? add->n : 0) + (ren != NULL ? 1 : 0);
+    stmts = arena_alloc(&req->arena, nstmts * sizeof(*stmts));
+    for (const struct cql_json_node *f = add != NULL ? add->child : NULL; f != NULL;
+         f = f->next, i++) {
+        api_arena_wr(&stmts[i], &req->arena);
+        WR_LIT(&stmts[i], "ALTER TYPE ");
+        append_table_name(&stmts[i], p.ks, p.ks_len, name, name_len);
+        WR_LIT(&stmts[i], " ADD ");
+        if (append_udt_field(req, &stmts[i], f) != 0) {
+            return;
+        }
+    }
+    if (ren != NULL) {
+        api_arena_wr(&stmts[i], &req->arena);
+        WR_LIT(&stmts[i], "ALTER TYPE ");
+        append_table_name(&stmts[i], p.ks, p.ks_len, name, name_len);
+        WR_LIT(&stmts[i], " RENAME ");
+        for (const struct cql_json_node *r = ren->child; r != NULL; r = r->next) {
+            const char *from = NULL, *to = NULL;
+            size_t from_len = 0, to_len = 0;
+
+            if (r->kind != CQL_JSON_OBJECT || required_string(r, "from", &from, &from_len) != 1
+                || required_string(r, "to", &to, &to_len) != 1) {
+                http_respond_error(req, 400, "Field 'from' and 'to' must be provided", NULL);
+                return;
+            }
+            if (refuse_nul(req, "Field name", from, from_len)
+                || refuse_nul(req, "Field name", to, to_len)) {
+                return;
+            }
+            if (r != ren->child) {
+                WR_LIT(&stmts[i], " AND ");
+            }
+            api_quote_ident(&stmts[i], from, from_len);
+            WR_LIT(&stmts[i], " TO ");
+            api_quote_ident(&stmts[i], to, to_len);
+        }
+        i++;
+    }
+    for (size_t k = 0; k < nstmts; k++) {
+        if (stmts[k].err != 0) {
+            http_respond_error(req, 500, "Internal error: the statement could not be built", NULL);
+            return;
+        }
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 200);
+    d->body = DDL_BODY_EMPTY;
+    d->cql = stmts[0];
+    d->next = stmts + 1;
+    d->nnext = nstmts - 1;
+    ddl_run(d);
+}
+
+static void
+type_delete(struct http_req *req)
+{
+    struct tpath p;
+    const char *name;
+    size_t name_len = 0;
+    struct ddl *d;
+
+    if (tpath_of(req, &p, false, false) != 0) {
+        return;
+    }
+    name = path_param(req, "type", &name_len);
+    if (name == NULL) {
+        http_respond_error(req, 400, "Request invalid: badly escaped type name.", NULL);
+        return;
+    }
+    if (refuse_nul(req, "Keyspace name", p.ks, p.ks_len)
+        || refuse_nul(req, "Type name", name, name_len)) {
+        return;
+    }
+    d = ddl_new(req, p.ks, p.ks_len, 204);
+    WR_LIT(&d->cql, "DROP TYPE IF EXISTS ");
+    append_table_name(&d->cql, p.ks, p.ks_len, name, name_len);
+    ddl_run(d);
+}
+
 /* ---- routes ---------------------------------------------------------------------------------- */
 
 static void
@@ -1639,6 +2308,14 @@ AUTHED(column_get)
 AUTHED(column_create)
 AUTHED(column_update)
 AUTHED(column_delete)
+AUTHED(indexes_list)
+AUTHED(index_create)
+AUTHED(index_delete)
+AUTHED(types_list)
+AUTHED(type_get)
+AUTHED(type_create)
+AUTHED(type_update)
+AUTHED(type_delete)
 
 int
 api_schema_add_routes(struct router *r)
@@ -1664,5 +2341,14 @@ api_schema_add_routes(struct router *r)
     rc |= router_add(r, HTTP_M(PUT), COLUMNS "/{col}", on_column_update, "schema_column_update");
     rc |= router_add(r, HTTP_M(DELETE), COLUMNS "/{col}", on_column_delete,
                      "schema_column_delete");
+    rc |= router_add(r, HTTP_M(GET), INDEXES, on_indexes_list, "schema_indexes_list");
+    rc |= router_add(r, HTTP_M(POST), INDEXES, on_index_create, "schema_index_create");
+    rc |= router_add(r, HTTP_M(DELETE), INDEXES "/{idx}", on_index_delete,
+                     "schema_index_delete");
+    rc |= router_add(r, HTTP_M(GET), TYPES, on_types_list, "schema_types_list");
+    rc |= router_add(r, HTTP_M(POST), TYPES, on_type_create, "schema_type_create");
+    rc |= router_add(r, HTTP_M(PUT), TYPES, on_type_update, "schema_type_update");
+    rc |= router_add(r, HTTP_M(GET), TYPES "/{type}", on_type_get, "schema_type_get");
+    rc |= router_add(r, HTTP_M(DELETE), TYPES "/{type}", on_type_delete, "schema_type_delete");
     return rc != 0 ? E_INVALID : 0;
 }

@@ -4,7 +4,8 @@
  * worker's session, and the keyspace they touched is reloaded before the answer goes out, so the
  * next request on any worker sees the change.
  *
- * Served so far: keyspaces (3.1, 6.2), tables (3.2, 6.1) and columns (3.3, 6.3).
+ * Served: keyspaces (3.1, 6.2), tables (3.2, 6.1), columns (3.3, 6.3), indexes (3.4, 6.4) and
+ * user-defined types (3.5, 6.5).
  *     GET    /v2/schemas/keyspaces          {"data":[{"name":..,"datacenters":[..]},..]} or raw
  *     GET    /v2/schemas/keyspaces/{ks}     {"data":{..}} or raw; 404 when missing
  *     POST   /v2/schemas/keyspaces          CREATE KEYSPACE IF NOT EXISTS -> 201 {"name":..}
@@ -18,8 +19,19 @@
  *     POST   .../{t}/columns                ALTER TABLE ADD [STATIC] -> 201
  *     PUT    .../{t}/columns/{col}          ALTER TABLE RENAME -> 200 (rename only)
  *     DELETE .../{t}/columns/{col}          ALTER TABLE DROP -> 204
+ *     GET    .../{t}/indexes                bare array of system_schema.indexes rows, options
+ *                                           compact or key/value entries (compactMapData)
+ *     POST   .../{t}/indexes                CREATE [CUSTOM] INDEX -> 201 {"success":true}; 404
+ *                                           for a missing column
+ *     DELETE .../{t}/indexes/{idx}          DROP INDEX [IF EXISTS] (ifExists) -> 204
+ *     GET    .../{ks}/types[/{type}]        UDT JSON, field types verbatim; an unknown keyspace
+ *                                           lists [], a missing type is 404
+ *     POST   .../{ks}/types                 CREATE TYPE [IF NOT EXISTS] -> 201 {"name":..}
+ *     PUT    .../{ks}/types                 one ALTER TYPE ADD per added field, then one
+ *                                           ALTER TYPE RENAME .. AND .. -> 200, empty body
+ *     DELETE .../{ks}/types/{type}          DROP TYPE IF EXISTS -> 204
  * Type texts from clients are parsed (cql_type_parse) and written back, never pasted; every
- * name is a double-quoted identifier.
+ * name is a double-quoted identifier, and index classes and options are string literals.
  */
 #ifndef API_API_SCHEMA_H
 #define API_API_SCHEMA_H
