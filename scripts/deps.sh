@@ -19,7 +19,7 @@ pkgs=(
     libuv1-dev node-llhttp libcjson-dev liblz4-dev libssl-dev
     python3-pytest python3-requests python3-cassandra python3-lz4
     wrk
-    clang            # optional: fuzzing builds (libFuzzer)
+    clang libclang-rt-14-dev    # make fuzz (libFuzzer's runtime is only a Recommends of clang)
 )
 # Cassandra 5.0 runs on Java 11 or 17; tests/cassandra/start also finds a JDK 17 under
 # /usr/lib/jvm when the default java is another version.
