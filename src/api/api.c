@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "api/api_error.h"
+#include "api/api_rows.h"
 #include "api/api_schema.h"
 #include "api/auth.h"
 #include "cass/cass_schema.h"
@@ -659,6 +660,7 @@ api_register_routes(struct router *r)
     ASSERT(rc == 0);                /* the templates are constants */
     rc = api_schema_add_routes(r);
     ASSERT(rc == 0);
+    ASSERT(api_rows_add_routes(r) == 0);
     http_server_set_hooks(on_worker_init, on_worker_stop, on_worker_fini);
     http_server_set_ready_cb(on_ready_check);
 }

@@ -1,0 +1,742 @@
+/*
+ * api_rows.c: the /v2/keyspaces row endpoints (see api_rows.h).
+ *
+ * Every handler starts with the token check (auth_check_token), then builds one statement:
+ *
+ *     path {ks}/{t} --snapshot--> table --key segments, body, query params--> CQL text with
+ *         quoted names and ? markers + encoded [value]s --prepare, EXECUTE--> answer
+ *
+ * The snapshot reference is dropped before the statement is sent: the CQL text, the values and
+ * the names of error messages all live in the request's arena by then.
+ */
+#include "api/api_rows.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "api/cql_json.h"
+#include "cass/cass_query.h"
+
+/* Appends the string literal S to the writer W. */
+#define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
+
+/* Rows per page when page-size is absent or not positive (3.6). */
+#define DEFAULT_PAGE_SIZE   100
+
+#define ROWS_BASE   "/v2/keyspaces/{ks}/{t}"
+
+/* What a statement answers on success. */
+enum rows_kind {
+    ROWS_READ = 0,                  /* 200 RowsResponse */
+    ROWS_CREATE,                    /* 201, the request body */
+    ROWS_UPDATE,                    /* 200 {"data": body} or the bare body */
+    ROWS_DELETE,                    /* 204 */
+};
+
+/* One row statement in flight (in the request's arena). */
+struct rows_op {
+    struct cass_query           q;          /* the statement */
+    struct http_req            *req;        /* the request it answers */
+    struct cql_wr               cql;        /* its text (arena) */
+    struct cql_wr               vals;       /* its [value]s (arena) */
+    uint16_t                    nvals;      /* how many */
+    int                         kind;       /* enum rows_kind */
+    unsigned                    flags;      /* CQL_JSON_* of the request */
+    const struct cql_json_node *body;       /* ROWS_UPDATE: the parsed body */
+    int32_t                     page_size;  /* ROWS_READ */
+    struct cql_bytes            page_state; /* ROWS_READ: decoded, len CQL_NULL when none */
+};
+
+/* ---- small helpers --------------------------------------------------------------------------- */
+
+/* Answers 400 with the concatenation of A and B (B_LEN bytes; B may be NULL). */
+static void
+respond_400(struct http_req *req, const char *a, const char *b, size_t b_len)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    cql_wr_raw(&msg, a, strlen(a));
+    if (b != NULL) {
+        cql_wr_raw(&msg, b, b_len);
+    }
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+}
+
+/* The path parameter NAME, percent-decoded, with its length; NULL when badly escaped. */
+static const char *
+path_param(struct http_req *req, const char *name, size_t *len)
+{
+    const struct router_param *p = http_req_param_raw(req, name);
+
+    if (p == NULL) {
+        return NULL;
+    }
+    return router_pct_decode(&req->arena, p->p, p->len, len);
+}
+
+/* The flags the request's compactMapData asks for (absent: compact, the server default). */
+static unsigned
+map_flags(struct http_req *req)
+{
+    const char *v = http_req_query(req, "compactMapData");
+
+    return v != NULL && strcasecmp(v, "false") == 0 ? CQL_JSON_MAP_ENTRIES : 0;
+}
+
+static struct rows_op *
+op_new(struct http_req *req, int kind)
+{
+    struct rows_op *op = arena_alloc(&req->arena, sizeof(*op));
+
+    memset(op, 0, sizeof(*op));
+    op->req = req;
+    op->kind = kind;
+    op->flags = map_flags(req);
+    op->page_state.len = CQL_NULL;
+    api_arena_wr(&op->cql, &req->arena);
+    api_arena_wr(&op->vals, &req->arena);
+    return op;
+}
+
+/* The keyspace and table of the path, decoded. */
+struct rpath {
+    const char *ks, *t;
+    size_t      ks_len, t_len;
+};
+
+/* Decodes {ks} and {t}; answers 400 and returns -1 when one is badly escaped. */
+static int
+rpath_of(struct http_req *req, struct rpath *p)
+{
+    p->ks = path_param(req, "ks", &p->ks_len);
+    if (p->ks == NULL) {
+        http_respond_error(req, 400, "Request invalid: badly escaped keyspace name.", NULL);
+        return -1;
+    }
+    p->t = path_param(req, "t", &p->t_len);
+    if (p->t == NULL) {
+        http_respond_error(req, 400, "Request invalid: badly escaped table name.", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Finds the table of P in a new reference *M; on failure answers REQ and returns -1. */
+static int
+table_find(struct http_req *req, const struct rpath *p, struct cass_meta **m,
+           const struct cass_meta_table **t)
+{
+    const struct cass_meta_keyspace *ks;
+    struct cql_wr msg;
+
+    *m = api_schema_ref();
+    if (*m == NULL) {
+        api_respond_not_ready(req);
+        return -1;
+    }
+    ks = cass_meta_keyspace(*m, p->ks, p->ks_len);
+    if (ks == NULL) {
+        cass_meta_unref(*m);
+        api_arena_wr(&msg, &req->arena);
+        WR_LIT(&msg, "Keyspace '");
+        cql_wr_raw(&msg, p->ks, p->ks_len);
+        WR_LIT(&msg, "' not found");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return -1;
+    }
+    *t = cass_meta_table(ks, p->t, p->t_len);
+    if (*t == NULL) {
+        cass_meta_unref(*m);
+        api_arena_wr(&msg, &req->arena);
+        WR_LIT(&msg, "Table '");
+        cql_wr_raw(&msg, p->t, p->t_len);
+        WR_LIT(&msg, "' not found (in keyspace '");
+        cql_wr_raw(&msg, p->ks, p->ks_len);
+        WR_LIT(&msg, "')");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends "ks"."t" to W. */
+static void
+append_table(struct cql_wr *w, const struct rpath *p)
+{
+    api_quote_ident(w, p->ks, p->ks_len);
+    cql_wr_byte(w, '.');
+    api_quote_ident(w, p->t, p->t_len);
+}
+
+/*
+ * Converts V for column C of table T into OP's values. On a bad value answers 400 with PREFIX and
+ * the deserialization message and returns -1 (also for an internal failure, answered 500).
+ */
+static int
+add_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
+          const struct cql_json_node *v, const char *prefix)
+{
+    struct cql_json_err err;
+    char buf[CQL_JSON_DETAIL_MAX + 256];
+    int rc;
+
+    memset(&err, 0, sizeof(err));
+    rc = cql_json_to_value(c->type, v, op->flags & CQL_JSON_MAP_ENTRIES, &op->vals, &err);
+    if (rc == CQL_ENOSPC || op->vals.err != 0) {
+        http_respond_error(op->req, 500, "Internal error: the value could not be encoded", NULL);
+        return -1;
+    }
+    if (rc != 0) {
+        cql_json_field_error(buf, sizeof(buf), t->name, c->name, &err);
+        respond_400(op->req, prefix, buf, strlen(buf));
+        return -1;
+    }
+    op->nvals++;
+    return 0;
+}
+
+/*
+ * Splits the {pk...} parameter into segments, percent-decoded after splitting (4.5; a raw ';'
+ * ends a segment's value), checks their number against T's key, converts each with the
+ * stringified rules of its column, and appends `"k1" = ? AND ...` to OP's text. Returns the
+ * number of segments, or -1 after answering REQ.
+ */
+static int
+add_key_where(struct rows_op *op, const struct cass_meta_table *t, const char *prefix)
+{
+    struct http_req *req = op->req;
+    const struct router_param *p = http_req_param_raw(req, "pk");
+    uint32_t nkey = t->npartition + t->nclustering;
+    const char *s, *end;
+    uint32_t n = 0;
+    char num[160];
+
+    if (p == NULL) {
+        http_respond_error(req, 400, "Request invalid: missing primary key.", NULL);
+        return -1;
+    }
+    for (size_t i = 0; i <= p->len; i++) {
+        if (i == p->len || p->p[i] == '/') {
+            n++;
+        }
+    }
+    if (n < t->npartition) {
+        snprintf(num, sizeof(num), "Number of key values provided (%u) less than number of "
+                 "partition keys (%u)", n, t->npartition);
+        respond_400(req, prefix, num, strlen(num));
+        return -1;
+    }
+    if (n > nkey) {
+        snprintf(num, sizeof(num), "Number of key values provided (%u) exceeds number of "
+                 "partition keys (%u) and clustering keys (%u)", n, t->npartition,
+                 t->nclustering);
+        respond_400(req, prefix, num, strlen(num));
+        return -1;
+    }
+    WR_LIT(&op->cql, " WHERE ");
+    s = p->p;
+    end = p->p + p->len;
+    for (uint32_t k = 0; k < n; k++) {
+        const char *e = memchr(s, '/', (size_t)(end - s));
+        const char *semi;
+        const struct cass_meta_column *c = &t->columns[k];
+        struct cql_json_node node;
+        size_t len = 0;
+        char *seg;
+
+        if (e == NULL) {
+            e = end;
+        }
+        semi = memchr(s, ';', (size_t)(e - s));
+        seg = router_pct_decode(&req->arena, s, (size_t)((semi != NULL ? semi : e) - s), &len);
+        if (seg == NULL) {
+            respond_400(req, prefix, "badly escaped key value", 23);
+            return -1;
+        }
+        memset(&node, 0, sizeof(node));
+        node.kind = CQL_JSON_STRING;
+        node.s = seg;
+        node.len = len;
+        if (add_value(op, t, c, &node, prefix) != 0) {
+            return -1;
+        }
+        if (k > 0) {
+            WR_LIT(&op->cql, " AND ");
+        }
+        api_quote_ident(&op->cql, c->name.p, c->name.len);
+        WR_LIT(&op->cql, " = ?");
+        s = e + 1;
+    }
+    return (int)n;
+}
+
+/* ---- running and answering ------------------------------------------------------------------- */
+
+static void
+on_rows_done(struct cass_query *q, const struct cass_result *res)
+{
+    struct rows_op *op = container_of(q, struct rows_op, q);
+    struct http_req *req = op->req;
+    struct cql_wr body;
+    const char *desc = NULL;
+
+    cass_query_release(q);
+    if (res->status != 0) {
+        api_respond_cass_error(req, res->status, &res->error);
+        return;
+    }
+    switch (op->kind) {
+    case ROWS_READ:
+        http_body_init(&body);
+        if (res->result.kind != CQL_RESULT_ROWS
+            || cql_json_rows_response(&body, res->cols, &res->result, op->flags, &desc) != 0) {
+            http_body_free(&body);
+            http_respond_error(req, 500, "Internal error: the rows could not be rendered", NULL);
+            return;
+        }
+        http_respond_json(req, 200, &body);
+        return;
+    case ROWS_CREATE:
+        http_respond(req, 201, NULL, req->body, req->body_len);
+        return;
+    case ROWS_UPDATE:
+        http_body_init(&body);
+        if (!(op->flags & CQL_JSON_RAW)) {
+            WR_LIT(&body, "{\"data\":");
+        }
+        if (cql_json_write(&body, op->body) != 0 && body.err == 0) {
+            body.err = E_INVALID;
+        }
+        if (!(op->flags & CQL_JSON_RAW)) {
+            cql_wr_byte(&body, '}');
+        }
+        http_respond_json(req, 200, &body);
+        return;
+    default:
+        http_respond(req, 204, NULL, NULL, 0);
+        return;
+    }
+}
+
+/* Sends OP's statement; the answer comes from on_rows_done. */
+static void
+op_run(struct rows_op *op)
+{
+    struct api_worker *aw = api_worker_of(op->req);
+    struct cass_conn *c = api_conn(aw);
+    int rc;
+
+    if (c == NULL) {
+        api_respond_not_ready(op->req);
+        return;
+    }
+    if (op->cql.err != 0 || op->vals.err != 0) {
+        http_respond_error(op->req, 500, "Internal error: the statement could not be built", NULL);
+        return;
+    }
+    memset(&op->q, 0, sizeof(op->q));
+    op->q.conn = c;
+    op->q.cache = &aw->sess.cache;
+    op->q.cql = (const char *)op->cql.p;
+    op->q.cql_len = op->cql.len;
+    cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);
+    op->q.params.values.p = op->vals.p;
+    op->q.params.values.len = op->vals.len;
+    op->q.params.values.count = op->nvals;
+    if (op->kind == ROWS_READ) {
+        op->q.params.page_size = op->page_size;
+        op->q.params.paging_state = op->page_state;
+    }
+    op->q.timeout_ms = aw->conf->request_timeout_ms;
+    op->q.done_cb = on_rows_done;
+    rc = cass_query_run(&op->q);
+    if (rc != 0) {
+        cass_query_release(&op->q);
+        api_respond_cass_error(op->req, rc, NULL);
+    }
+}
+
+/* ---- reads ----------------------------------------------------------------------------------- */
+
+/*
+ * Reads page-size, page-state, raw and compactMapData into OP and writes `SELECT <fields> FROM`
+ * and the table P. Returns 0, or -1 after answering 400.
+ */
+static int
+read_begin(struct rows_op *op, const struct rpath *p)
+{
+    struct http_req *req = op->req;
+    const char *fields = http_req_query(req, "fields");
+    const char *size = http_req_query(req, "page-size");
+    const char *state = http_req_query(req, "page-state");
+    bool any = false;
+
+    if (api_raw(req)) {
+        op->flags |= CQL_JSON_RAW;
+    }
+    op->page_size = DEFAULT_PAGE_SIZE;
+    if (size != NULL) {
+        char *end = NULL;
+        long v;
+
+        errno = 0;
+        v = strtol(size, &end, 10);
+        if (size[0] == '\0' || *end != '\0' || errno != 0 || v > INT32_MAX || v < INT32_MIN) {
+            respond_400(req, "Invalid 'page-size' parameter, problem: not an integer: ", size,
+                        strlen(size));
+            return -1;
+        }
+        if (v > 0) {
+            op->page_size = (int32_t)v;
+        }
+    }
+    if (state != NULL && state[0] != '\0') {
+        struct cql_wr w;
+
+        api_arena_wr(&w, &req->arena);
+        if (cql_json_base64_decode(state, strlen(state), &w) != 0 || w.err != 0) {
+            respond_400(req, "Invalid 'page-state' parameter, problem: not valid Base64: ", state,
+                        strlen(state));
+            return -1;
+        }
+        op->page_state.p = w.p;
+        op->page_state.len = (int32_t)w.len;
+    }
+    WR_LIT(&op->cql, "SELECT ");
+    if (fields != NULL) {
+        const char *s = fields;
+
+        while (*s != '\0') {
+            const char *e = strchr(s, ',');
+            const char *b = s;
+
+            if (e == NULL) {
+                e = s + strlen(s);
+            }
+            s = *e == ',' ? e + 1 : e;
+            while (b < e && (*b == ' ' || *b == '\t')) {
+                b++;
+            }
+            while (e > b && (e[-1] == ' ' || e[-1] == '\t')) {
+                e--;
+            }
+            if (e == b) {
+                continue;
+            }
+            if (any) {
+                WR_LIT(&op->cql, ", ");
+            }
+            api_quote_ident(&op->cql, b, (size_t)(e - b));
+            any = true;
+        }
+    }
+    if (!any) {
+        cql_wr_byte(&op->cql, '*');
+    }
+    WR_LIT(&op->cql, " FROM ");
+    append_table(&op->cql, p);
+    return 0;
+}
+
+/* Appends the ORDER BY of the sort parameter, if any. Returns 0, or -1 after answering 400. */
+static int
+read_sort(struct rows_op *op)
+{
+    struct http_req *req = op->req;
+    const char *sort = http_req_query(req, "sort");
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_json_node *root = NULL;
+    struct cql_json_err err;
+    struct cql_wr msg;
+    bool first = true;
+
+    if (sort == NULL || sort[0] == '\0') {
+        return 0;
+    }
+    api_arena_wr(&msg, &req->arena);
+    if (cql_json_parse(sort, strlen(sort), 0, &a, &root, &err) != 0) {
+        WR_LIT(&msg, "Invalid 'sort' parameter, problem: Invalid 'sort' argument, not valid JSON (");
+        cql_wr_raw(&msg, err.detail, strlen(err.detail));
+        WR_LIT(&msg, ")");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return -1;
+    }
+    if (root->kind != CQL_JSON_OBJECT) {
+        WR_LIT(&msg, "Invalid 'sort' parameter, problem: Invalid 'sort' argument, not JSON "
+                     "Object (");
+        cql_wr_raw(&msg, sort, strlen(sort));
+        WR_LIT(&msg, ")");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return -1;
+    }
+    for (const struct cql_json_node *m = root->child; m != NULL; m = m->next) {
+        bool desc = m->kind == CQL_JSON_STRING && m->len == 4 && strncasecmp(m->s, "desc", 4) == 0;
+
+        if (first) {
+            WR_LIT(&op->cql, " ORDER BY ");
+        } else {
+            WR_LIT(&op->cql, ", ");
+        }
+        api_quote_ident(&op->cql, m->name, m->name_len);
+        if (desc) {
+            WR_LIT(&op->cql, " DESC");
+        } else {
+            WR_LIT(&op->cql, " ASC");
+        }
+        first = false;
+    }
+    return 0;
+}
+
+static void
+rows_get_all(struct http_req *req)
+{
+    struct rpath p;
+    struct rows_op *op;
+
+    if (rpath_of(req, &p) != 0) {
+        return;
+    }
+    op = op_new(req, ROWS_READ);
+    if (read_begin(op, &p) != 0 || read_sort(op) != 0) {
+        return;
+    }
+    op_run(op);
+}
+
+static void
+rows_get_key(struct http_req *req)
+{
+    static const char prefix[] = "Invalid path for row to find, problem: ";
+    struct rpath p;
+    struct rows_op *op;
+    struct cass_meta *m;
+    const struct cass_meta_table *t;
+
+    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+        return;
+    }
+    op = op_new(req, ROWS_READ);
+    if (read_begin(op, &p) != 0 || add_key_where(op, t, prefix) < 0) {
+        cass_meta_unref(m);
+        return;
+    }
+    cass_meta_unref(m);
+    if (read_sort(op) != 0) {
+        return;
+    }
+    op_run(op);
+}
+
+/* ---- writes ---------------------------------------------------------------------------------- */
+
+/* Parses REQ's body as a JSON object; answers 400 and returns NULL when it is not one. */
+static const struct cql_json_node *
+body_object(struct http_req *req)
+{
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_json_node *root = NULL;
+    struct cql_json_err err;
+
+    if (req->body == NULL || req->body_len == 0) {
+        http_respond_error(req, 400, "Invalid JSON payload: No content to map due to end-of-input",
+                           NULL);
+        return NULL;
+    }
+    if (cql_json_parse((const char *)req->body, req->body_len, CQL_JSON_NO_DUPLICATES, &a, &root,
+                       &err) != 0) {
+        respond_400(req, "Invalid JSON payload: ", err.detail, strlen(err.detail));
+        return NULL;
+    }
+    if (root->kind != CQL_JSON_OBJECT) {
+        http_respond_error(req, 400, "Invalid JSON payload: must be a JSON Object", NULL);
+        return NULL;
+    }
+    return root;
+}
+
+/* The column of T that member V names; answers the unknown-field 400 and returns NULL. */
+static const struct cass_meta_column *
+body_column(struct http_req *req, const struct cass_meta_table *t, const struct cql_json_node *v,
+            const char *prefix)
+{
+    const struct cass_meta_column *c = cass_meta_column(t, v->name, v->name_len);
+    struct cql_wr msg;
+
+    if (c != NULL) {
+        return c;
+    }
+    api_arena_wr(&msg, &req->arena);
+    cql_wr_raw(&msg, prefix, strlen(prefix));
+    WR_LIT(&msg, "Unknown field name '");
+    cql_wr_raw(&msg, v->name, v->name_len);
+    WR_LIT(&msg, "' (table '");
+    cql_wr_raw(&msg, t->name.p, t->name.len);
+    WR_LIT(&msg, "'); known fields: [");
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        if (i > 0) {
+            WR_LIT(&msg, ", ");
+        }
+        cql_wr_raw(&msg, t->columns[i].name.p, t->columns[i].name.len);
+    }
+    WR_LIT(&msg, "]");
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+    return NULL;
+}
+
+static void
+row_create(struct http_req *req)
+{
+    static const char prefix[] = "Invalid path for row to create, problem: ";
+    const struct cql_json_node *root;
+    struct rpath p;
+    struct rows_op *op;
+    struct cass_meta *m;
+    const struct cass_meta_table *t;
+    struct cql_wr marks;
+
+    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+        return;
+    }
+    root = body_object(req);
+    if (root == NULL) {
+        cass_meta_unref(m);
+        return;
+    }
+    op = op_new(req, ROWS_CREATE);
+    api_arena_wr(&marks, &req->arena);
+    WR_LIT(&op->cql, "INSERT INTO ");
+    append_table(&op->cql, &p);
+    WR_LIT(&op->cql, " (");
+    for (const struct cql_json_node *v = root->child; v != NULL; v = v->next) {
+        const struct cass_meta_column *c = body_column(req, t, v, prefix);
+
+        if (c == NULL || add_value(op, t, c, v, prefix) != 0) {
+            cass_meta_unref(m);
+            return;
+        }
+        if (v != root->child) {
+            WR_LIT(&op->cql, ", ");
+            WR_LIT(&marks, ", ");
+        }
+        api_quote_ident(&op->cql, c->name.p, c->name.len);
+        cql_wr_byte(&marks, '?');
+    }
+    cass_meta_unref(m);
+    WR_LIT(&op->cql, ") VALUES (");
+    cql_wr_raw(&op->cql, marks.p, marks.len);
+    cql_wr_byte(&op->cql, ')');
+    if (marks.err != 0) {
+        op->cql.err = marks.err;
+    }
+    op_run(op);
+}
+
+static void
+row_update(struct http_req *req)
+{
+    static const char prefix[] = "Invalid path for row to update, problem: ";
+    const struct cql_json_node *root;
+    struct rpath p;
+    struct rows_op *op;
+    struct cass_meta *m;
+    const struct cass_meta_table *t;
+
+    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+        return;
+    }
+    root = body_object(req);
+    if (root == NULL) {
+        cass_meta_unref(m);
+        return;
+    }
+    op = op_new(req, ROWS_UPDATE);
+    op->body = root;
+    if (api_raw(req)) {
+        op->flags |= CQL_JSON_RAW;
+    }
+    WR_LIT(&op->cql, "UPDATE ");
+    append_table(&op->cql, &p);
+    WR_LIT(&op->cql, " SET ");
+    for (const struct cql_json_node *v = root->child; v != NULL; v = v->next) {
+        const struct cass_meta_column *c = body_column(req, t, v, prefix);
+
+        if (c == NULL || add_value(op, t, c, v, prefix) != 0) {
+            cass_meta_unref(m);
+            return;
+        }
+        if (v != root->child) {
+            WR_LIT(&op->cql, ", ");
+        }
+        api_quote_ident(&op->cql, c->name.p, c->name.len);
+        WR_LIT(&op->cql, " = ");
+        if (c->type->id == CQL_TYPE_COUNTER) {
+            api_quote_ident(&op->cql, c->name.p, c->name.len);
+            WR_LIT(&op->cql, " + ");
+        }
+        cql_wr_byte(&op->cql, '?');
+    }
+    if (add_key_where(op, t, prefix) < 0) {
+        cass_meta_unref(m);
+        return;
+    }
+    cass_meta_unref(m);
+    op_run(op);
+}
+
+static void
+row_delete(struct http_req *req)
+{
+    static const char prefix[] = "Invalid path for row to delete, problem: ";
+    struct rpath p;
+    struct rows_op *op;
+    struct cass_meta *m;
+    const struct cass_meta_table *t;
+
+    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+        return;
+    }
+    op = op_new(req, ROWS_DELETE);
+    WR_LIT(&op->cql, "DELETE FROM ");
+    append_table(&op->cql, &p);
+    if (add_key_where(op, t, prefix) < 0) {
+        cass_meta_unref(m);
+        return;
+    }
+    cass_meta_unref(m);
+    op_run(op);
+}
+
+/* ---- routes ---------------------------------------------------------------------------------- */
+
+#define AUTHED(fn)                                                                                 \
+    static void on_##fn(struct http_req *req)                                                      \
+    {                                                                                              \
+        auth_check_token(req, fn);                                                                 \
+    }
+
+AUTHED(rows_get_all)
+AUTHED(rows_get_key)
+AUTHED(row_create)
+AUTHED(row_update)
+AUTHED(row_delete)
+
+int
+api_rows_add_routes(struct router *r)
+{
+    int rc = 0;
+
+    rc |= router_add(r, HTTP_M(POST), ROWS_BASE, on_row_create, "rows_create");
+    rc |= router_add(r, HTTP_M(GET), ROWS_BASE "/rows", on_rows_get_all, "rows_get_all");
+    rc |= router_add(r, HTTP_M(GET), ROWS_BASE "/{pk...}", on_rows_get_key, "rows_get_key");
+    rc |= router_add(r, HTTP_M(PUT) | HTTP_M(PATCH), ROWS_BASE "/{pk...}", on_row_update,
+                     "rows_update");
+    rc |= router_add(r, HTTP_M(DELETE), ROWS_BASE "/{pk...}", on_row_delete, "rows_delete");
+    return rc != 0 ? E_INVALID : 0;
+}
