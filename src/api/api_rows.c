@@ -713,6 +713,304 @@ row_delete(struct http_req *req)
     op_run(op);
 }
 
+/* ---- where search ---------------------------------------------------------------------------- */
+
+static const char where_prefix[] = "Invalid 'where' parameter, problem: ";
+
+/* Answers 400 with the where prefix and A, B (B_LEN bytes) and C. */
+static void
+where_fail(struct http_req *req, const char *a, const char *b, size_t b_len, const char *c)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    cql_wr_raw(&msg, where_prefix, sizeof(where_prefix) - 1);
+    cql_wr_raw(&msg, a, strlen(a));
+    if (b != NULL) {
+        cql_wr_raw(&msg, b, b_len);
+    }
+    cql_wr_raw(&msg, c, strlen(c));
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+}
+
+/* The where operators (4.2). */
+enum where_op {
+    W_EQ = 0, W_LT, W_LTE, W_GT, W_GTE, W_IN, W_CONTAINS, W_CONTAINS_KEY, W_CONTAINS_ENTRY,
+    W_EXISTS, W_NE, W_NIN, W_UNKNOWN,
+};
+
+static const struct {
+    const char *name;
+    const char *cql;
+} where_ops[] = {
+    [W_EQ] = { "$eq", " = ?" },
+    [W_LT] = { "$lt", " < ?" },
+    [W_LTE] = { "$lte", " <= ?" },
+    [W_GT] = { "$gt", " > ?" },
+    [W_GTE] = { "$gte", " >= ?" },
+    [W_IN] = { "$in", NULL },
+    [W_CONTAINS] = { "$contains", " CONTAINS ?" },
+    [W_CONTAINS_KEY] = { "$containsKey", " CONTAINS KEY ?" },
+    [W_CONTAINS_ENTRY] = { "$containsEntry", "[?] = ?" },
+    [W_EXISTS] = { "$exists", " = ?" },
+    [W_NE] = { "$ne", NULL },
+    [W_NIN] = { "$nin", NULL },
+};
+
+static int
+where_op_of(const char *s, size_t len)
+{
+    for (int i = 0; i < W_UNKNOWN; i++) {
+        if (strlen(where_ops[i].name) == len && strncasecmp(where_ops[i].name, s, len) == 0) {
+            return i;
+        }
+    }
+    return W_UNKNOWN;
+}
+
+/*
+ * Converts V as type TYPE (FLAGS as cql_json_to_value takes them) into OP's values for column C of
+ * T. Answers 400 (or 500) and returns -1 on failure.
+ */
+static int
+where_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
+            const struct cql_type *type, const struct cql_json_node *v, unsigned flags)
+{
+    struct cql_json_err err;
+    char buf[CQL_JSON_DETAIL_MAX + 256];
+    int rc;
+
+    if (op->nvals == UINT16_MAX) {
+        where_fail(op->req, "too many values", NULL, 0, "");
+        return -1;
+    }
+    memset(&err, 0, sizeof(err));
+    rc = cql_json_to_value(type, v, flags | (op->flags & CQL_JSON_MAP_ENTRIES), &op->vals, &err);
+    if (rc == CQL_ENOSPC || op->vals.err != 0) {
+        http_respond_error(op->req, 500, "Internal error: the value could not be encoded", NULL);
+        return -1;
+    }
+    if (rc != 0) {
+        cql_json_field_error(buf, sizeof(buf), t->name, c->name, &err);
+        respond_400(op->req, where_prefix, buf, strlen(buf));
+        return -1;
+    }
+    op->nvals++;
+    return 0;
+}
+
+/* Appends " WHERE " before the first condition and " AND " before the others. */
+static void
+where_join(struct rows_op *op, bool *first)
+{
+    if (*first) {
+        WR_LIT(&op->cql, " WHERE ");
+    } else {
+        WR_LIT(&op->cql, " AND ");
+    }
+    *first = false;
+}
+
+/* One condition: operator node E on column C. Returns 0, or -1 after answering. */
+static int
+where_cond(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
+           const struct cql_json_node *e, bool *first)
+{
+    struct http_req *req = op->req;
+    int w = where_op_of(e->name, e->name_len);
+    const struct cql_type *type;
+    const struct cql_json_node *k, *v;
+    struct cql_wr msg;
+
+    if (w == W_UNKNOWN || w == W_NE || w == W_NIN) {
+        where_fail(req, "Operation ", e->name, e->name_len, " is not supported.");
+        return -1;
+    }
+    if (e->kind == CQL_JSON_NULL) {
+        api_arena_wr(&msg, &req->arena);
+        cql_wr_raw(&msg, where_prefix, sizeof(where_prefix) - 1);
+        WR_LIT(&msg, "Value entry for field ");
+        cql_wr_raw(&msg, c->name.p, c->name.len);
+        WR_LIT(&msg, ", operation ");
+        cql_wr_raw(&msg, e->name, e->name_len);
+        WR_LIT(&msg, " was expecting a value, but found null.");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        return -1;
+    }
+    switch (w) {
+    case W_IN:
+        if (e->kind != CQL_JSON_ARRAY || e->n == 0) {
+            where_fail(req, "Value entry for field '", c->name.p, c->name.len,
+                       "', operation $in must be a non-empty array");
+            return -1;
+        }
+        where_join(op, first);
+        api_quote_ident(&op->cql, c->name.p, c->name.len);
+        WR_LIT(&op->cql, " IN (");
+        for (v = e->child; v != NULL; v = v->next) {
+            if (where_value(op, t, c, c->type, v, CQL_JSON_STRICT) != 0) {
+                return -1;
+            }
+            if (v != e->child) {
+                WR_LIT(&op->cql, ", ");
+            }
+            cql_wr_byte(&op->cql, '?');
+        }
+        cql_wr_byte(&op->cql, ')');
+        return 0;
+    case W_CONTAINS:
+    case W_CONTAINS_KEY:
+        type = cql_json_contains_type(c->type, w == W_CONTAINS ? CQL_JSON_CONTAINS
+                                                               : CQL_JSON_CONTAINS_KEY);
+        if (type == NULL) {
+            where_fail(req, "Field '", c->name.p, c->name.len,
+                       w == W_CONTAINS ? "' not of container type (list, map, set); has to be for "
+                                         "operation $contains"
+                                       : "' not of map type; has to be for operation "
+                                         "$containsKey");
+            return -1;
+        }
+        if (where_value(op, t, c, type, e, 0) != 0) {
+            return -1;
+        }
+        break;
+    case W_CONTAINS_ENTRY:
+        type = cql_json_contains_type(c->type, CQL_JSON_CONTAINS_ENTRY_KEY);
+        if (type == NULL) {
+            where_fail(req, "Field '", c->name.p, c->name.len,
+                       "' not of map type; has to be for operation $containsEntry");
+            return -1;
+        }
+        k = cql_json_get(e, "key", 3);
+        v = cql_json_get(e, "value", 5);
+        if (e->kind != CQL_JSON_OBJECT || k == NULL || v == NULL) {
+            where_fail(req, "Value entry for field ", c->name.p, c->name.len,
+                       ", operation $containsEntry must be an object with two fields 'key' and "
+                       "'value'");
+            return -1;
+        }
+        if (where_value(op, t, c, type, k, 0) != 0
+            || where_value(op, t, c,
+                           cql_json_contains_type(c->type, CQL_JSON_CONTAINS_ENTRY_VALUE), v,
+                           0) != 0) {
+            return -1;
+        }
+        break;
+    case W_EXISTS:
+        if (e->kind != CQL_JSON_TRUE) {
+            where_fail(req, "`$exists` only supports the value `true`.", NULL, 0, "");
+            return -1;
+        }
+        if (where_value(op, t, c, c->type, e, 0) != 0) {
+            return -1;
+        }
+        break;
+    default:
+        /* $eq and the slices: an array adds one condition per element (4.2). */
+        if (e->kind == CQL_JSON_ARRAY) {
+            for (v = e->child; v != NULL; v = v->next) {
+                if (where_value(op, t, c, c->type, v, 0) != 0) {
+                    return -1;
+                }
+                where_join(op, first);
+                api_quote_ident(&op->cql, c->name.p, c->name.len);
+                cql_wr_raw(&op->cql, where_ops[w].cql, strlen(where_ops[w].cql));
+            }
+            return 0;
+        }
+        if (where_value(op, t, c, c->type, e, 0) != 0) {
+            return -1;
+        }
+        break;
+    }
+    where_join(op, first);
+    api_quote_ident(&op->cql, c->name.p, c->name.len);
+    cql_wr_raw(&op->cql, where_ops[w].cql, strlen(where_ops[w].cql));
+    return 0;
+}
+
+/* Appends the conditions of the where parameter W to OP. Returns 0, or -1 after answering. */
+static int
+add_where(struct rows_op *op, const struct cass_meta_table *t, const char *w)
+{
+    struct http_req *req = op->req;
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_json_node *root = NULL;
+    struct cql_json_err err;
+    bool first = true;
+
+    memset(&err, 0, sizeof(err));
+    if (cql_json_parse(w, strlen(w), CQL_JSON_NO_DUPLICATES, &a, &root, &err) != 0) {
+        where_fail(req, "Input provided is not valid json. ", err.detail, strlen(err.detail), "");
+        return -1;
+    }
+    if (root->kind != CQL_JSON_OBJECT) {
+        where_fail(req, "Was expecting a JSON object as input for where parameter.", NULL, 0, "");
+        return -1;
+    }
+    for (const struct cql_json_node *f = root->child; f != NULL; f = f->next) {
+        const struct cass_meta_column *c = body_column(req, t, f, where_prefix);
+
+        if (c == NULL) {
+            return -1;
+        }
+        if (f->kind != CQL_JSON_OBJECT) {
+            where_fail(req, "Entry for field ", f->name, f->name_len,
+                       " was expecting a JSON object as input.");
+            return -1;
+        }
+        for (const struct cql_json_node *e = f->child; e != NULL; e = e->next) {
+            if (where_cond(op, t, c, e, &first) != 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* True when S is NULL or holds only blanks. */
+static bool
+blank(const char *s)
+{
+    if (s == NULL) {
+        return true;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+rows_get_where(struct http_req *req)
+{
+    const char *w = http_req_query(req, "where");
+    struct rpath p;
+    struct rows_op *op;
+    struct cass_meta *m;
+    const struct cass_meta_table *t;
+
+    if (blank(w)) {
+        http_respond_error(req, 400, "Request invalid: 'where' must be provided.", NULL);
+        return;
+    }
+    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+        return;
+    }
+    op = op_new(req, ROWS_READ);
+    if (read_begin(op, &p) != 0 || add_where(op, t, w) != 0) {
+        cass_meta_unref(m);
+        return;
+    }
+    cass_meta_unref(m);
+    if (read_sort(op) != 0) {
+        return;
+    }
+    op_run(op);
+}
+
 /* ---- routes ---------------------------------------------------------------------------------- */
 
 #define AUTHED(fn)                                                                                 \
@@ -722,6 +1020,7 @@ row_delete(struct http_req *req)
     }
 
 AUTHED(rows_get_all)
+AUTHED(rows_get_where)
 AUTHED(rows_get_key)
 AUTHED(row_create)
 AUTHED(row_update)
@@ -733,6 +1032,7 @@ api_rows_add_routes(struct router *r)
     int rc = 0;
 
     rc |= router_add(r, HTTP_M(POST), ROWS_BASE, on_row_create, "rows_create");
+    rc |= router_add(r, HTTP_M(GET), ROWS_BASE, on_rows_get_where, "rows_get_where");
     rc |= router_add(r, HTTP_M(GET), ROWS_BASE "/rows", on_rows_get_all, "rows_get_all");
     rc |= router_add(r, HTTP_M(GET), ROWS_BASE "/{pk...}", on_rows_get_key, "rows_get_key");
     rc |= router_add(r, HTTP_M(PUT) | HTTP_M(PATCH), ROWS_BASE "/{pk...}", on_row_update,

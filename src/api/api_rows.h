@@ -3,6 +3,7 @@
  * Every statement runs prepared at LOCAL_QUORUM with all values bound and every name a
  * double-quoted identifier; keys and columns are checked against the schema snapshot first.
  *     POST   /v2/keyspaces/{ks}/{t}            INSERT the body's columns -> 201, body echoed
+ *     GET    /v2/keyspaces/{ks}/{t}?where=  SELECT with the where conditions (4) -> RowsResponse
  *     GET    /v2/keyspaces/{ks}/{t}/rows       SELECT without WHERE -> RowsResponse
  *     GET    /v2/keyspaces/{ks}/{t}/{pk...}    SELECT by key prefix -> RowsResponse
  *     PUT    /v2/keyspaces/{ks}/{t}/{pk...}    UPDATE SET (counters c = c + ?) -> 200 {"data":..}
