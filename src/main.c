@@ -56,6 +56,34 @@ on_readiness(struct http_req *req)
     }
 }
 
+/*
+ * GET /stargate/health and /stargate/health/ready: SmallRye Health's JSON, UP once the gateway is
+ * ready (Cassandra connected, schema loaded), else 503 DOWN. /stargate/health/live is UP while the
+ * process answers.
+ */
+static void
+on_stargate_health(struct http_req *req)
+{
+    static const char up[] =
+        "{\"status\":\"UP\",\"checks\":[{\"name\":\"cassandra\",\"status\":\"UP\"}]}";
+    static const char down[] =
+        "{\"status\":\"DOWN\",\"checks\":[{\"name\":\"cassandra\",\"status\":\"DOWN\"}]}";
+
+    if (http_server_ready()) {
+        http_respond(req, 200, HTTP_JSON, up, sizeof(up) - 1);
+    } else {
+        http_respond(req, 503, HTTP_JSON, down, sizeof(down) - 1);
+    }
+}
+
+static void
+on_stargate_live(struct http_req *req)
+{
+    static const char up[] = "{\"status\":\"UP\",\"checks\":[]}";
+
+    http_respond(req, 200, HTTP_JSON, up, sizeof(up) - 1);
+}
+
 static int
 add_operational_routes(struct router *r)
 {
@@ -64,6 +92,11 @@ add_operational_routes(struct router *r)
     rc |= router_add(r, HTTP_M(GET), "/checker/liveness", on_liveness, "liveness");
     rc |= router_add(r, HTTP_M(GET), "/checker/readiness", on_readiness, "readiness");
     rc |= router_add(r, HTTP_M(GET), "/health", on_health, "health");
+    rc |= router_add(r, HTTP_M(GET), "/stargate/health", on_stargate_health, "stargate_health");
+    rc |= router_add(r, HTTP_M(GET), "/stargate/health/ready", on_stargate_health,
+                     "stargate_health_ready");
+    rc |= router_add(r, HTTP_M(GET), "/stargate/health/live", on_stargate_live,
+                     "stargate_health_live");
     return rc;
 }
 
