@@ -68,18 +68,6 @@ respond_400(struct http_req *req, const char *a, const char *b, size_t b_len)
     http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
 }
 
-/* The path parameter NAME, percent-decoded, with its length; NULL when badly escaped. */
-static const char *
-path_param(struct http_req *req, const char *name, size_t *len)
-{
-    const struct router_param *p = http_req_param_raw(req, name);
-
-    if (p == NULL) {
-        return NULL;
-    }
-    return router_pct_decode(&req->arena, p->p, p->len, len);
-}
-
 /* The flags the request's compactMapData asks for (absent: compact, the server default). */
 static unsigned
 map_flags(struct http_req *req)
@@ -114,12 +102,12 @@ struct rpath {
 static int
 rpath_of(struct http_req *req, struct rpath *p)
 {
-    p->ks = path_param(req, "ks", &p->ks_len);
+    p->ks = http_req_param_n(req, "ks", &p->ks_len);
     if (p->ks == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped keyspace name.", NULL);
         return -1;
     }
-    p->t = path_param(req, "t", &p->t_len);
+    p->t = http_req_param_n(req, "t", &p->t_len);
     if (p->t == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped table name.", NULL);
         return -1;
@@ -175,19 +163,26 @@ append_table(struct cql_wr *w, const struct rpath *p)
 }
 
 /*
- * Converts V for column C of table T into OP's values. On a bad value answers 400 with PREFIX and
- * the deserialization message and returns -1 (also for an internal failure, answered 500).
+ * Converts V as type TYPE (FLAGS as cql_json_to_value takes them, plus the request's map form)
+ * into OP's values for column C of table T. On a bad value answers 400 with PREFIX and the
+ * deserialization message and returns -1 (also for an internal failure, answered 500).
  */
 static int
-add_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
-          const struct cql_json_node *v, const char *prefix)
+bind_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
+           const struct cql_type *type, const struct cql_json_node *v, unsigned flags,
+           const char *prefix)
 {
+    static const char too_many[] = "too many values";
     struct cql_json_err err;
     char buf[CQL_JSON_DETAIL_MAX + 256];
     int rc;
 
+    if (op->nvals == UINT16_MAX) {
+        respond_400(op->req, prefix, too_many, sizeof(too_many) - 1);
+        return -1;
+    }
     memset(&err, 0, sizeof(err));
-    rc = cql_json_to_value(c->type, v, op->flags & CQL_JSON_MAP_ENTRIES, &op->vals, &err);
+    rc = cql_json_to_value(type, v, flags | (op->flags & CQL_JSON_MAP_ENTRIES), &op->vals, &err);
     if (rc == CQL_ENOSPC || op->vals.err != 0) {
         http_respond_error(op->req, 500, "Internal error: the value could not be encoded", NULL);
         return -1;
@@ -199,6 +194,14 @@ add_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass
     }
     op->nvals++;
     return 0;
+}
+
+/* bind_value for column C's own type, in top-level mode. */
+static int
+add_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
+          const struct cql_json_node *v, const char *prefix)
+{
+    return bind_value(op, t, c, c->type, v, 0, prefix);
 }
 
 /*
@@ -768,35 +771,12 @@ where_op_of(const char *s, size_t len)
     return W_UNKNOWN;
 }
 
-/*
- * Converts V as type TYPE (FLAGS as cql_json_to_value takes them) into OP's values for column C of
- * T. Answers 400 (or 500) and returns -1 on failure.
- */
+/* bind_value with the where prefix (section 4.3). */
 static int
 where_value(struct rows_op *op, const struct cass_meta_table *t, const struct cass_meta_column *c,
             const struct cql_type *type, const struct cql_json_node *v, unsigned flags)
 {
-    struct cql_json_err err;
-    char buf[CQL_JSON_DETAIL_MAX + 256];
-    int rc;
-
-    if (op->nvals == UINT16_MAX) {
-        where_fail(op->req, "too many values", NULL, 0, "");
-        return -1;
-    }
-    memset(&err, 0, sizeof(err));
-    rc = cql_json_to_value(type, v, flags | (op->flags & CQL_JSON_MAP_ENTRIES), &op->vals, &err);
-    if (rc == CQL_ENOSPC || op->vals.err != 0) {
-        http_respond_error(op->req, 500, "Internal error: the value could not be encoded", NULL);
-        return -1;
-    }
-    if (rc != 0) {
-        cql_json_field_error(buf, sizeof(buf), t->name, c->name, &err);
-        respond_400(op->req, where_prefix, buf, strlen(buf));
-        return -1;
-    }
-    op->nvals++;
-    return 0;
+    return bind_value(op, t, c, type, v, flags, where_prefix);
 }
 
 /* Appends " WHERE " before the first condition and " AND " before the others. */

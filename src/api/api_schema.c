@@ -60,21 +60,6 @@ write_keyspace(struct jw *j, const struct cass_meta_keyspace *ks)
     jw_object_end(j);
 }
 
-/*
- * The path parameter NAME, percent-decoded into the arena, with its length in *LEN (a name may
- * hold %00). NULL when it is badly escaped.
- */
-static const char *
-path_param(struct http_req *req, const char *name, size_t *len)
-{
-    const struct router_param *p = http_req_param_raw(req, name);
-
-    if (p == NULL) {
-        return NULL;
-    }
-    return router_pct_decode(&req->arena, p->p, p->len, len);
-}
-
 static void
 keyspaces_list(struct http_req *req)
 {
@@ -117,7 +102,7 @@ keyspace_get(struct http_req *req)
     struct cql_wr msg;
     struct jw j;
     size_t len = 0;
-    const char *name = path_param(req, "ks", &len);
+    const char *name = http_req_param_n(req, "ks", &len);
 
     if (name == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped keyspace name.", NULL);
@@ -644,7 +629,7 @@ static void
 keyspace_delete(struct http_req *req)
 {
     size_t len = 0;
-    const char *name = path_param(req, "ks", &len);
+    const char *name = http_req_param_n(req, "ks", &len);
     struct ddl *d;
 
     if (name == NULL) {
@@ -720,20 +705,20 @@ static int
 tpath_of(struct http_req *req, struct tpath *p, bool with_table, bool with_col)
 {
     memset(p, 0, sizeof(*p));
-    p->ks = path_param(req, "ks", &p->ks_len);
+    p->ks = http_req_param_n(req, "ks", &p->ks_len);
     if (p->ks == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped keyspace name.", NULL);
         return -1;
     }
     if (with_table) {
-        p->t = path_param(req, "t", &p->t_len);
+        p->t = http_req_param_n(req, "t", &p->t_len);
         if (p->t == NULL) {
             http_respond_error(req, 400, "Request invalid: badly escaped table name.", NULL);
             return -1;
         }
     }
     if (with_col) {
-        p->col = path_param(req, "col", &p->col_len);
+        p->col = http_req_param_n(req, "col", &p->col_len);
         if (p->col == NULL) {
             http_respond_error(req, 400, "Request invalid: badly escaped column name.", NULL);
             return -1;
@@ -1933,7 +1918,7 @@ index_delete(struct http_req *req)
     if (tpath_of(req, &p, true, false) != 0) {
         return;
     }
-    idx = path_param(req, "idx", &idx_len);
+    idx = http_req_param_n(req, "idx", &idx_len);
     if (idx == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped index name.", NULL);
         return;
@@ -2024,7 +2009,7 @@ type_get(struct http_req *req)
     if (tpath_of(req, &p, false, false) != 0) {
         return;
     }
-    name = path_param(req, "type", &name_len);
+    name = http_req_param_n(req, "type", &name_len);
     if (name == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped type name.", NULL);
         return;
@@ -2251,7 +2236,7 @@ type_delete(struct http_req *req)
     if (tpath_of(req, &p, false, false) != 0) {
         return;
     }
-    name = path_param(req, "type", &name_len);
+    name = http_req_param_n(req, "type", &name_len);
     if (name == NULL) {
         http_respond_error(req, 400, "Request invalid: badly escaped type name.", NULL);
         return;

@@ -117,14 +117,20 @@ http_req_param_raw(const struct http_req *req, const char *name)
 }
 
 const char *
-http_req_param(struct http_req *req, const char *name)
+http_req_param_n(struct http_req *req, const char *name, size_t *len)
 {
     const struct router_param *p = router_param(&req->match, name);
 
     if (p == NULL) {
         return NULL;
     }
-    return router_pct_decode(&req->arena, p->p, p->len, NULL);
+    return router_pct_decode(&req->arena, p->p, p->len, len);
+}
+
+const char *
+http_req_param(struct http_req *req, const char *name)
+{
+    return http_req_param_n(req, name, NULL);
 }
 
 bool

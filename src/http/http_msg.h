@@ -167,6 +167,9 @@ const struct router_param *http_req_param_raw(const struct http_req *req, const 
  */
 const char *http_req_param(struct http_req *req, const char *name);
 
+/* http_req_param with the decoded length in *LEN (a name may hold %00). */
+const char *http_req_param_n(struct http_req *req, const char *name, size_t *len);
+
 /* True when the client went away; the request must still be answered (which frees it). */
 bool http_req_gone(const struct http_req *req);
 
