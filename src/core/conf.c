@@ -65,11 +65,11 @@ static const struct conf_key conf_keys[] = {
     { "auth", CONF_ENUM, "table", OFF(auth), 0, 0, "table|none",
       "table: X-Cassandra-Token from POST /v1/auth (Stargate's tokens); none: no token needed" },
     { "cql-endpoint", CONF_BOOL, "false", OFF(cql_endpoint), 0, 0, NULL,
-      "serve POST /v2/cql (raw CQL)" },
+      "serve POST /v2/cql (raw CQL); not served yet" },
     { "token-ttl", CONF_UINT, "1800", OFF(token_ttl), 1, 315360000, NULL,
       "auth token sliding time to live in seconds" },
     { "local-dc", CONF_STR, "", OFF(local_dc), 0, 0, NULL,
-      "data centre whose nodes are preferred (empty: any)" },
+      "data centre whose nodes are preferred (empty: any); not used yet" },
 };
 
 #define NKEYS ARRAY_SIZE(conf_keys)
