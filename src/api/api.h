@@ -31,6 +31,7 @@
 
 struct auth_cache;
 struct auth_check;
+struct authz_cache;
 
 /* Keyspaces worker 0 can queue for reload while it is busy; more means one full reload. */
 #define API_RELOAD_QUEUE 32
@@ -44,6 +45,7 @@ struct api_worker {
     struct cass_session   sess;         /* the standing connection and prepared cache */
     struct auth_cache    *tokens;       /* validated tokens (auth.c) */
     struct auth_check    *checks;       /* password checks in flight (auth.c) */
+    struct authz_cache   *roles;        /* token roles' grants (authz.c) */
     bool                  stopping;     /* the stop hook ran */
     /* worker 0 only: the control sequence */
     bool                  control;      /* this worker runs it */

@@ -1,7 +1,7 @@
 /*
  * api_rows.c: the /v2/keyspaces row endpoints (see api_rows.h).
  *
- * Every handler starts with the token check (auth_check_token), then builds one statement:
+ * Every handler starts with the token and grant check (auth_check), then builds one statement:
  *
  *     path {ks}/{t} --snapshot--> table --key segments, body, query params--> CQL text with
  *         quoted names and ? markers + encoded [value]s --prepare, EXECUTE--> answer
@@ -993,18 +993,19 @@ rows_get_where(struct http_req *req)
 
 /* ---- routes ---------------------------------------------------------------------------------- */
 
-#define AUTHED(fn)                                                                                 \
+/* on_FN checks the token and that its role holds PERM on the table, then runs FN. */
+#define AUTHED(fn, perm)                                                                           \
     static void on_##fn(struct http_req *req)                                                      \
     {                                                                                              \
-        auth_check_token(req, fn);                                                                 \
+        auth_check(req, (struct authz_need){ AUTHZ_##perm, AUTHZ_TABLE }, fn);                     \
     }
 
-AUTHED(rows_get_all)
-AUTHED(rows_get_where)
-AUTHED(rows_get_key)
-AUTHED(row_create)
-AUTHED(row_update)
-AUTHED(row_delete)
+AUTHED(rows_get_all, SELECT)
+AUTHED(rows_get_where, SELECT)
+AUTHED(rows_get_key, SELECT)
+AUTHED(row_create, MODIFY)
+AUTHED(row_update, MODIFY)
+AUTHED(row_delete, MODIFY)
 
 int
 api_rows_add_routes(struct router *r)

@@ -1,7 +1,7 @@
 /*
  * api_schema.c: the /v2/schemas endpoints (see api_schema.h).
  *
- * Every handler starts with the token check (auth_check_token), then either reads the snapshot
+ * Every handler starts with the token and grant check (auth_check), then either reads the snapshot
  * or runs one DDL statement:
  *
  *     POST/DELETE --validate--> CQL text (names double-quoted, numbers validated) --QUERY-->
@@ -162,6 +162,9 @@ struct ddl {
     int               err_status;   /* a later statement failed: its HTTP status, else 0 */
     const char       *err_grpc;     /* its grpcStatus */
     struct cql_wr     err_desc;     /* its description (arena) */
+    struct cql_wr     grant;        /* the creator's GRANT once the first statement created, or
+                                       empty (arena) */
+    bool              created;      /* the first statement created its resource */
 };
 
 /* The body of a successful DDL answer (201 and 200). */
@@ -243,16 +246,65 @@ error_mentions(const struct cql_error *e, const char *needle)
     return false;
 }
 
+static void ddl_send(struct ddl *d, cass_query_cb done);
 static void ddl_run(struct ddl *d);
+static void ddl_reload(struct ddl *d);
+
+/*
+ * Cassandra gives the creator of a keyspace or table every permission on it. Statements run as
+ * the gateway's login, so a token role that created one is given them here, as it would be had
+ * it run the statement itself. Schema reload and answer follow either way; the resource exists.
+ */
+static void
+on_grant_done(struct cass_query *q, const struct cass_result *res)
+{
+    struct ddl *d = container_of(q, struct ddl, q);
+
+    cass_query_release(q);
+    if (res->status == 0) {
+        authz_grants_changed();
+    } else {
+        log_warn("schema: granting the creator %s its permissions failed: %.*s", d->req->user,
+                 res->status == E_SERVER ? (int)res->error.message.len : 64,
+                 res->status == E_SERVER ? res->error.message.p : err_str(res->status));
+    }
+    ddl_reload(d);
+}
+
+/* Queues the creator's GRANT on D, ON ("KEYSPACE" or "TABLE") NAME_A[.NAME_B]. */
+static void
+ddl_grant_creator(struct ddl *d, const char *on, const char *a, size_t a_len, const char *b,
+                  size_t b_len)
+{
+    struct http_req *req = d->req;
+    const char *login = api_worker_of(req)->conf->username;
+
+    if (req->user == NULL || (login != NULL && strcmp(login, req->user) == 0)) {
+        return;
+    }
+    api_arena_wr(&d->grant, &req->arena);
+    WR_LIT(&d->grant, "GRANT ALL PERMISSIONS ON ");
+    cql_wr_raw(&d->grant, on, strlen(on));
+    cql_wr_byte(&d->grant, ' ');
+    api_quote_ident(&d->grant, a, a_len);
+    if (b != NULL) {
+        cql_wr_byte(&d->grant, '.');
+        api_quote_ident(&d->grant, b, b_len);
+    }
+    WR_LIT(&d->grant, " TO ");
+    api_quote_ident(&d->grant, req->user, req->user_len);
+}
 
 static void
 on_ddl_done(struct cass_query *q, const struct cass_result *res)
 {
     struct ddl *d = container_of(q, struct ddl, q);
     struct http_req *req = d->req;
-    int rc;
 
     cass_query_release(q);
+    if (res->status == 0 && d->inext == 0 && res->result.kind == CQL_RESULT_SCHEMA_CHANGE) {
+        d->created = true;
+    }
     if (res->status == E_SERVER && d->udt_create
         && (res->error.code == CQL_ERRCODE_ALREADY_EXISTS
             || (res->error.code == CQL_ERRCODE_INVALID
@@ -296,6 +348,21 @@ on_ddl_done(struct cass_query *q, const struct cass_result *res)
         api_respond_cass_error(req, res->status, &res->error);
         return;
     }
+    if (d->created && d->grant.len > 0 && d->err_status == 0) {
+        d->cql = d->grant;
+        ddl_send(d, on_grant_done);
+        return;
+    }
+    ddl_reload(d);
+}
+
+/* Reloads D's keyspace, then answers. */
+static void
+ddl_reload(struct ddl *d)
+{
+    struct http_req *req = d->req;
+    int rc;
+
     rc = api_schema_reload_keyspace(api_worker_of(req), d->ks, d->ks_len, on_ddl_reloaded, d);
     if (rc != 0) {
         log_warn("schema: cannot reload keyspace %.*s after a change: %s", (int)d->ks_len, d->ks,
@@ -326,8 +393,9 @@ refuse_nul(struct http_req *req, const char *what, const char *s, size_t len)
     return true;
 }
 
+/* Sends D's current statement; DONE runs when it answers. */
 static void
-ddl_run(struct ddl *d)
+ddl_send(struct ddl *d, cass_query_cb done)
 {
     struct api_worker *aw = api_worker_of(d->req);
     struct cass_conn *c = api_conn(aw);
@@ -348,12 +416,18 @@ ddl_run(struct ddl *d)
     d->q.cql_len = d->cql.len;
     cql_query_params_init(&d->q.params, CQL_CL_LOCAL_QUORUM);
     d->q.timeout_ms = aw->conf->request_timeout_ms;
-    d->q.done_cb = on_ddl_done;
+    d->q.done_cb = done;
     rc = cass_query_simple(&d->q);
     if (rc != 0) {
         cass_query_release(&d->q);
         api_respond_cass_error(d->req, rc, NULL);
     }
+}
+
+static void
+ddl_run(struct ddl *d)
+{
+    ddl_send(d, on_ddl_done);
 }
 
 static struct ddl *
@@ -606,6 +680,7 @@ keyspace_create(struct http_req *req)
         return;
     }
     d = ddl_new(req, arena_strndup(&req->arena, name, name_len), name_len, 201);
+    ddl_grant_creator(d, "KEYSPACE", name, name_len, NULL, 0);
     WR_LIT(&d->cql, "CREATE KEYSPACE IF NOT EXISTS ");
     api_quote_ident(&d->cql, name, name_len);
     WR_LIT(&d->cql, " WITH replication = {'class': ");
@@ -1380,6 +1455,7 @@ table_create(struct http_req *req)
     cass_meta_unref(m);
 
     d = ddl_new(req, p.ks, p.ks_len, 201);
+    ddl_grant_creator(d, "TABLE", p.ks, p.ks_len, name, name_len);
     d->ans = name;
     d->ans_len = name_len;
     WR_LIT(&d->cql, "CREATE TABLE ");
@@ -2253,63 +2329,46 @@ type_delete(struct http_req *req)
 
 /* ---- routes ---------------------------------------------------------------------------------- */
 
-static void
-on_keyspaces_get(struct http_req *req)
-{
-    auth_check_token(req, keyspaces_list);
-}
-
-static void
-on_keyspaces_post(struct http_req *req)
-{
-    auth_check_token(req, keyspace_create);
-}
-
-static void
-on_keyspace_get(struct http_req *req)
-{
-    auth_check_token(req, keyspace_get);
-}
-
-static void
-on_keyspace_delete(struct http_req *req)
-{
-    auth_check_token(req, keyspace_delete);
-}
-
-#define AUTHED(fn)                                                                                 \
+/* on_FN checks the token and that its role holds PERM on ON, then runs FN. */
+#define AUTHED(fn, perm, on)                                                                       \
     static void on_##fn(struct http_req *req)                                                      \
     {                                                                                              \
-        auth_check_token(req, fn);                                                                 \
+        auth_check(req, (struct authz_need){ AUTHZ_##perm, AUTHZ_##on }, fn);                      \
     }
 
-AUTHED(tables_list)
-AUTHED(table_get)
-AUTHED(table_create)
-AUTHED(table_update)
-AUTHED(table_delete)
-AUTHED(columns_list)
-AUTHED(column_get)
-AUTHED(column_create)
-AUTHED(column_update)
-AUTHED(column_delete)
-AUTHED(indexes_list)
-AUTHED(index_create)
-AUTHED(index_delete)
-AUTHED(types_list)
-AUTHED(type_get)
-AUTHED(type_create)
-AUTHED(type_update)
-AUTHED(type_delete)
+/* Reading the schema needs no grant (Cassandra lets every role read system_schema); changing it
+ * needs what the CQL statement would: CREATE on the parent, ALTER or DROP on the resource. */
+AUTHED(keyspaces_list, NONE, ALL_KEYSPACES)
+AUTHED(keyspace_get, NONE, ALL_KEYSPACES)
+AUTHED(keyspace_create, CREATE, ALL_KEYSPACES)
+AUTHED(keyspace_delete, DROP, KEYSPACE)
+AUTHED(tables_list, NONE, ALL_KEYSPACES)
+AUTHED(table_get, NONE, ALL_KEYSPACES)
+AUTHED(table_create, CREATE, KEYSPACE)
+AUTHED(table_update, ALTER, TABLE)
+AUTHED(table_delete, DROP, TABLE)
+AUTHED(columns_list, NONE, ALL_KEYSPACES)
+AUTHED(column_get, NONE, ALL_KEYSPACES)
+AUTHED(column_create, ALTER, TABLE)
+AUTHED(column_update, ALTER, TABLE)
+AUTHED(column_delete, ALTER, TABLE)
+AUTHED(indexes_list, NONE, ALL_KEYSPACES)
+AUTHED(index_create, ALTER, TABLE)
+AUTHED(index_delete, ALTER, TABLE)
+AUTHED(types_list, NONE, ALL_KEYSPACES)
+AUTHED(type_get, NONE, ALL_KEYSPACES)
+AUTHED(type_create, CREATE, KEYSPACE)
+AUTHED(type_update, ALTER, KEYSPACE)
+AUTHED(type_delete, DROP, KEYSPACE)
 
 int
 api_schema_add_routes(struct router *r)
 {
     int rc = 0;
 
-    rc |= router_add(r, HTTP_M(GET), "/v2/schemas/keyspaces", on_keyspaces_get,
+    rc |= router_add(r, HTTP_M(GET), "/v2/schemas/keyspaces", on_keyspaces_list,
                      "schema_keyspaces_list");
-    rc |= router_add(r, HTTP_M(POST), "/v2/schemas/keyspaces", on_keyspaces_post,
+    rc |= router_add(r, HTTP_M(POST), "/v2/schemas/keyspaces", on_keyspace_create,
                      "schema_keyspace_create");
     rc |= router_add(r, HTTP_M(GET), "/v2/schemas/keyspaces/{ks}", on_keyspace_get,
                      "schema_keyspace_get");

@@ -49,6 +49,8 @@
 struct auth_cache_entry {
     uint8_t  token[16];             /* the UUID */
     uint64_t expires;               /* loop time in ms; 0 marks an empty slot */
+    char    *user;                  /* the token's role (malloc'd), or NULL */
+    size_t   user_len;              /* bytes in user */
 };
 
 struct auth_cache {
@@ -142,21 +144,27 @@ cache_slot(struct auth_cache *c, const uint8_t token[16])
     return &c->slots[i % AUTH_CACHE_SLOTS];
 }
 
-static bool
+/* The cached entry of TOKEN while it is trusted, or NULL. */
+static const struct auth_cache_entry *
 cache_hit(struct auth_cache *c, const uint8_t token[16], uint64_t now)
 {
     struct auth_cache_entry *e = cache_slot(c, token);
 
-    return e->expires > now && memcmp(e->token, token, 16) == 0;
+    return e->expires > now && memcmp(e->token, token, 16) == 0 ? e : NULL;
 }
 
 static void
-cache_put(struct auth_cache *c, const uint8_t token[16], uint64_t now)
+cache_put(struct auth_cache *c, const uint8_t token[16], struct cql_bytes user, uint64_t now)
 {
     struct auth_cache_entry *e = cache_slot(c, token);
+    size_t len = user.len > 0 ? (size_t)user.len : 0;
 
     memcpy(e->token, token, 16);
     e->expires = now + AUTH_CACHE_MS;
+    e->user = xrealloc(e->user, len + 1);
+    memcpy(e->user, user.p, len);
+    e->user[len] = '\0';
+    e->user_len = len;
 }
 
 /* ---- bound values ---------------------------------------------------------------------------- */
@@ -524,6 +532,7 @@ on_token_generate(struct http_req *req)
 struct token_check {
     struct cass_query q;            /* the SELECT */
     struct http_req  *req;          /* the request waiting for it */
+    struct authz_need need;         /* what the route needs of the token's role */
     http_handler_cb   then;         /* its handler */
     uint8_t           token[16];    /* the token */
     struct cql_wr     values;       /* the bound token */
@@ -578,6 +587,7 @@ on_token_selected(struct cass_query *q, const struct cass_result *res)
     struct token_check *tc = container_of(q, struct token_check, q);
     struct http_req *req = tc->req;
     struct api_worker *aw = api_worker_of(req);
+    const struct auth_cache_entry *e;
     struct cql_bytes cells[2];
     struct cql_rd rows;
 
@@ -586,25 +596,26 @@ on_token_selected(struct cass_query *q, const struct cass_result *res)
         api_respond_cass_error(req, res->status, &res->error);
         return;
     }
+    cql_rd_init(&rows, res->result.rows, res->result.rows_len);
     if (res->result.kind != CQL_RESULT_ROWS || res->result.rows_count < 1
-        || res->result.meta.columns_count != 2) {
+        || res->result.meta.columns_count != 2 || cql_rows_next(&rows, 2, cells) != 0
+        || cells[0].len <= 0) {
         cass_query_release(q);
         http_respond_error(req, 401, INVALID_TOKEN, "UNAUTHENTICATED");
         return;
     }
-    cql_rd_init(&rows, res->result.rows, res->result.rows_len);
-    if (cql_rows_next(&rows, 2, cells) == 0) {
-        token_touch(aw, tc->token, cells[0], cells[1]);
-    }
+    token_touch(aw, tc->token, cells[0], cells[1]);
+    cache_put(aw->tokens, tc->token, cells[0], uv_now(&((struct worker *)req->worker)->loop));
     cass_query_release(q);
-    cache_put(aw->tokens, tc->token, uv_now(&((struct worker *)req->worker)->loop));
-    tc->then(req);
+    e = cache_slot(aw->tokens, tc->token);
+    authz_check(req, e->user, e->user_len, tc->need, tc->then);
 }
 
 void
-auth_check_token(struct http_req *req, http_handler_cb then)
+auth_check(struct http_req *req, struct authz_need need, http_handler_cb then)
 {
     struct api_worker *aw = api_worker_of(req);
+    const struct auth_cache_entry *e;
     const char *hdr;
     struct token_check *tc;
     struct cass_conn *c;
@@ -624,8 +635,9 @@ auth_check_token(struct http_req *req, http_handler_cb then)
         http_respond_error(req, 401, INVALID_TOKEN, "UNAUTHENTICATED");
         return;
     }
-    if (cache_hit(aw->tokens, token, uv_now(&((struct worker *)req->worker)->loop))) {
-        then(req);
+    e = cache_hit(aw->tokens, token, uv_now(&((struct worker *)req->worker)->loop));
+    if (e != NULL) {
+        authz_check(req, e->user, e->user_len, need, then);
         return;
     }
     c = api_conn(aw);
@@ -636,6 +648,7 @@ auth_check_token(struct http_req *req, http_handler_cb then)
     tc = arena_alloc(&req->arena, sizeof(*tc));
     memset(tc, 0, sizeof(*tc));
     tc->req = req;
+    tc->need = need;
     tc->then = then;
     memcpy(tc->token, token, 16);
     api_arena_wr(&tc->values, &req->arena);
@@ -733,6 +746,7 @@ auth_worker_init(struct api_worker *aw)
 {
     aw->tokens = xcalloc(1, sizeof(*aw->tokens));
     aw->checks = NULL;
+    authz_worker_init(aw);
 }
 
 void
@@ -753,6 +767,16 @@ auth_worker_stop(struct api_worker *aw)
 void
 auth_worker_fini(struct api_worker *aw)
 {
+    authz_worker_fini(aw);
+    for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
+        free(aw->tokens->slots[i].user);
+    }
     free(aw->tokens);
     aw->tokens = NULL;
+}
+
+void
+auth_check_token(struct http_req *req, http_handler_cb then)
+{
+    auth_check(req, (struct authz_need){ AUTHZ_NONE, AUTHZ_ALL_KEYSPACES }, then);
 }

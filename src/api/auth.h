@@ -8,14 +8,15 @@
  *                      or SELECT ... WHERE auth_token = ? -> row rewritten with a fresh TTL
  *                      (asynchronously; the sliding window) -> then(req)
  *
- * With --auth none there are no tokens: auth_check_token calls the handler at once. Tokens and
- * passwords never reach the log. Authorization (the role's grants) is not checked yet: every
- * statement runs as the service login.
+ * With --auth none there are no tokens: auth_check calls the handler at once and every statement
+ * runs with the service login's rights. With tokens, the route's need is checked against the
+ * token role's grants first (authz.h). Tokens and passwords never reach the log.
  */
 #ifndef API_AUTH_H
 #define API_AUTH_H
 
 #include "api/api.h"
+#include "api/authz.h"
 #include "http/router.h"
 
 /* Milliseconds a validated token is trusted by a worker without asking Cassandra again. */
@@ -40,10 +41,13 @@ int auth_setup_tables(struct api_worker *aw, void (*cb)(void *data, int status),
     MUSTCHECK;
 
 /*
- * Checks REQ's X-Cassandra-Token and runs THEN(REQ) when it is valid, now or after a CQL
- * round trip. Otherwise answers REQ itself: the 401s of section 1.5, or the 5xx of a Cassandra
- * failure. Every /v2 handler starts with it.
+ * Checks REQ's X-Cassandra-Token and that its role may do NEED (authz.h), then runs THEN(REQ),
+ * now or after CQL round trips. Otherwise answers REQ itself: the 401s of section 1.5, or the
+ * 5xx of a Cassandra failure. Every /v2 handler starts with it.
  */
+void auth_check(struct http_req *req, struct authz_need need, http_handler_cb then);
+
+/* auth_check for a route any authenticated role may use (schema reads). */
 void auth_check_token(struct http_req *req, http_handler_cb then);
 
 /* Parses a UUID in 8-4-4-4-12 hex form (either case) from S (LEN bytes). Returns 0 or -1. */

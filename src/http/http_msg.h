@@ -121,6 +121,8 @@ struct http_req {
     uint64_t            start_ms;   /* loop time when its first byte arrived */
     /* ---- for handlers: free use ----------------------------------------------------------- */
     void               *data;       /* the handler's own pointer */
+    const char         *user;       /* the authenticated role (NUL-terminated), or NULL */
+    size_t              user_len;   /* bytes in user */
     /* ---- private to src/http -------------------------------------------------------------- */
     struct http_req    *next;       /* the connection's queue, in arrival order */
     enum http_req_state state;      /* see enum http_req_state */
