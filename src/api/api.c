@@ -37,6 +37,7 @@ static uv_mutex_t        schema_lock;       /* guards schema_current */
 static struct cass_meta *schema_current;    /* the published snapshot (one reference), or NULL */
 static atomic_bool       ready_flag;        /* worker 0 connected and a snapshot published */
 static atomic_int        live_workers;      /* workers between init and fini */
+static atomic_int        connected_workers; /* workers whose session is ready */
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
@@ -512,10 +513,8 @@ queue_clear(struct api_worker *aw)
 
 /* The session of worker 0 became ready (STATUS 0) or lost its connection. */
 static void
-on_control_session(struct cass_session *s, int status)
+on_control_session(struct api_worker *aw, struct cass_session *s, int status)
 {
-    struct api_worker *aw = s->data;
-
     aw->gen++;
     aw->busy = false;
     if (aw->retry_open) {
@@ -531,10 +530,27 @@ on_control_session(struct cass_session *s, int status)
     control_start(aw);
 }
 
+/* A worker's session became ready (STATUS 0) or lost its connection. */
+static void
+on_session_state(struct cass_session *s, int status)
+{
+    struct api_worker *aw = s->data;
+
+    if ((status == 0) != aw->connected) {
+        aw->connected = status == 0;
+        atomic_fetch_add(&connected_workers, aw->connected ? 1 : -1);
+    }
+    if (aw->control) {
+        on_control_session(aw, s, status);
+    }
+}
+
+/* Ready: the schema is published and every worker has a connection to answer with. */
 static bool
 on_ready_check(void)
 {
-    return atomic_load(&ready_flag);
+    return atomic_load(&ready_flag)
+           && atomic_load(&connected_workers) == atomic_load(&live_workers);
 }
 
 /* ---- worker hooks ---------------------------------------------------------------------------- */
@@ -602,8 +618,7 @@ on_worker_init(struct worker *w)
         uv_timer_init(&w->loop, &aw->retry);
         aw->retry_open = true;
     }
-    cass_session_init(&aw->sess, &w->loop, &aw->opts, aw->control ? on_control_session : NULL,
-                      aw);
+    cass_session_init(&aw->sess, &w->loop, &aw->opts, on_session_state, aw);
     cass_session_start(&aw->sess);
 }
 
@@ -640,6 +655,9 @@ on_worker_fini(struct worker *w)
     }
     queue_clear(aw);
     auth_worker_fini(aw);
+    if (aw->connected) {
+        atomic_fetch_sub(&connected_workers, 1);
+    }
     free(aw);
     w->api = NULL;
     if (atomic_fetch_sub(&live_workers, 1) == 1) {

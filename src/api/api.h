@@ -4,6 +4,7 @@
  *
  *     main thread: api_register_routes -> routes, worker hooks, readiness callback
  *     every worker (init hook): struct api_worker with its cass_session to the first contact point
+ *     readiness: worker 0's sequence below is done and every worker's session is ready
  *     worker 0, each time its session becomes ready (the "control" sequence):
  *         auth tables (--auth table) -> REGISTER SCHEMA_CHANGE -> full schema load -> publish
  *         -> READY; then every SCHEMA_CHANGE event reloads its keyspace and publishes again
@@ -47,6 +48,7 @@ struct api_worker {
     struct auth_check    *checks;       /* password checks in flight (auth.c) */
     struct authz_cache   *roles;        /* token roles' grants (authz.c) */
     bool                  stopping;     /* the stop hook ran */
+    bool                  connected;    /* sess has a ready connection (counted for readiness) */
     /* worker 0 only: the control sequence */
     bool                  control;      /* this worker runs it */
     uint64_t              gen;          /* bumped on each session ready and loss */
