@@ -11,22 +11,19 @@
  */
 #include "api/api_rows.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/api_read.h"
 #include "api/auth.h"
 #include "api/cql_json.h"
 #include "cass/cass_query.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
-
-/* Rows per page when page-size is absent or not positive (3.6). */
-#define DEFAULT_PAGE_SIZE   100
 
 #define ROWS_BASE   "/v2/keyspaces/{ks}/{t}"
 
@@ -48,8 +45,7 @@ struct rows_op {
     int                         kind;       /* enum rows_kind */
     unsigned                    flags;      /* CQL_JSON_* of the request */
     const struct cql_json_node *body;       /* ROWS_UPDATE: the parsed body */
-    int32_t                     page_size;  /* ROWS_READ */
-    struct cql_bytes            page_state; /* ROWS_READ: decoded, len CQL_NULL when none */
+    struct api_read             rd;         /* ROWS_READ: the page asked for */
 };
 
 /* ---- small helpers --------------------------------------------------------------------------- */
@@ -68,15 +64,6 @@ respond_400(struct http_req *req, const char *a, const char *b, size_t b_len)
     http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
 }
 
-/* The flags the request's compactMapData asks for (absent: compact, the server default). */
-static unsigned
-map_flags(struct http_req *req)
-{
-    const char *v = http_req_query(req, "compactMapData");
-
-    return v != NULL && strcasecmp(v, "false") == 0 ? CQL_JSON_MAP_ENTRIES : 0;
-}
-
 static struct rows_op *
 op_new(struct http_req *req, int kind)
 {
@@ -85,8 +72,7 @@ op_new(struct http_req *req, int kind)
     memset(op, 0, sizeof(*op));
     op->req = req;
     op->kind = kind;
-    op->flags = map_flags(req);
-    op->page_state.len = CQL_NULL;
+    op->flags = api_read_map_flags(req);
     api_arena_wr(&op->cql, &req->arena);
     api_arena_wr(&op->vals, &req->arena);
     return op;
@@ -287,23 +273,18 @@ on_rows_done(struct cass_query *q, const struct cass_result *res)
     struct rows_op *op = container_of(q, struct rows_op, q);
     struct http_req *req = op->req;
     struct cql_wr body;
-    const char *desc = NULL;
 
     cass_query_release(q);
+    if (op->kind == ROWS_READ && api_read_refused_state(req, &op->rd, res)) {
+        return;
+    }
     if (res->status != 0) {
         api_respond_cass_error(req, res->status, &res->error);
         return;
     }
     switch (op->kind) {
     case ROWS_READ:
-        http_body_init(&body);
-        if (res->result.kind != CQL_RESULT_ROWS
-            || cql_json_rows_response(&body, res->cols, &res->result, op->flags, &desc) != 0) {
-            http_body_free(&body);
-            http_respond_error(req, 500, "Internal error: the rows could not be rendered", NULL);
-            return;
-        }
-        http_respond_json(req, 200, &body);
+        api_read_respond(req, res, op->flags);
         return;
     case ROWS_CREATE:
         http_respond(req, 201, NULL, req->body, req->body_len);
@@ -353,8 +334,7 @@ op_run(struct rows_op *op)
     op->q.params.values.len = op->vals.len;
     op->q.params.values.count = op->nvals;
     if (op->kind == ROWS_READ) {
-        op->q.params.page_size = op->page_size;
-        op->q.params.paging_state = op->page_state;
+        api_read_page(&op->rd, &op->q.params);
     }
     op->q.timeout_ms = aw->conf->request_timeout_ms;
     op->q.done_cb = on_rows_done;
@@ -368,49 +348,19 @@ op_run(struct rows_op *op)
 /* ---- reads ----------------------------------------------------------------------------------- */
 
 /*
- * Reads page-size, page-state, raw and compactMapData into OP and writes `SELECT <fields> FROM`
- * and the table P. Returns 0, or -1 after answering 400.
+ * Reads page-size, page-state, raw and compactMapData into OP (api_read_params) and writes
+ * `SELECT <fields> FROM` and the table P. Returns 0, or -1 after answering 400.
  */
 static int
 read_begin(struct rows_op *op, const struct rpath *p)
 {
-    struct http_req *req = op->req;
-    const char *fields = http_req_query(req, "fields");
-    const char *size = http_req_query(req, "page-size");
-    const char *state = http_req_query(req, "page-state");
+    const char *fields = http_req_query(op->req, "fields");
     bool any = false;
 
-    if (api_raw(req)) {
-        op->flags |= CQL_JSON_RAW;
+    if (api_read_params(op->req, &op->rd) != 0) {
+        return -1;
     }
-    op->page_size = DEFAULT_PAGE_SIZE;
-    if (size != NULL) {
-        char *end = NULL;
-        long v;
-
-        errno = 0;
-        v = strtol(size, &end, 10);
-        if (size[0] == '\0' || *end != '\0' || errno != 0 || v > INT32_MAX || v < INT32_MIN) {
-            respond_400(req, "Invalid 'page-size' parameter, problem: not an integer: ", size,
-                        strlen(size));
-            return -1;
-        }
-        if (v > 0) {
-            op->page_size = (int32_t)v;
-        }
-    }
-    if (state != NULL && state[0] != '\0') {
-        struct cql_wr w;
-
-        api_arena_wr(&w, &req->arena);
-        if (cql_json_base64_decode(state, strlen(state), &w) != 0 || w.err != 0) {
-            respond_400(req, "Invalid 'page-state' parameter, problem: not valid Base64: ", state,
-                        strlen(state));
-            return -1;
-        }
-        op->page_state.p = w.p;
-        op->page_state.len = (int32_t)w.len;
-    }
+    op->flags = op->rd.flags;
     WR_LIT(&op->cql, "SELECT ");
     if (fields != NULL) {
         const char *s = fields;
