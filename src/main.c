@@ -22,12 +22,13 @@
  * auth, document and metrics routes to R. It is also where the API layer installs its per-worker
  * state and readiness with http_server_set_hooks and http_server_set_ready_cb. Its routes are
  * added before the operational ones below, so an API route with the same template wins.
+ * Optional routes (--cql-endpoint) are added only when CONF enables them.
  *
  * The reference is weak and the Makefile links src/api's objects into the binary directly: the
  * binary picks up src/api's definition when there is one, and serves only the operational routes
  * when there is none.
  */
-extern void api_register_routes(struct router *r) __attribute__((weak));
+extern void api_register_routes(struct router *r, const struct conf *conf) __attribute__((weak));
 
 /* ---- operational routes (spec/rest-v2.md, section 8) ----------------------------------------- */
 
@@ -126,7 +127,7 @@ main(int argc, char **argv)
 
     router_init(&router);
     if (api_register_routes != NULL) {
-        api_register_routes(&router);
+        api_register_routes(&router, &conf);
     }
     ASSERT(add_operational_routes(&router) == 0);
 

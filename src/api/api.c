@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api_cql.h"
 #include "api/api_error.h"
 #include "api/api_rows.h"
 #include "api/api_schema.h"
@@ -669,7 +670,7 @@ on_worker_fini(struct worker *w)
 /* ---- registration ---------------------------------------------------------------------------- */
 
 void
-api_register_routes(struct router *r)
+api_register_routes(struct router *r, const struct conf *conf)
 {
     int rc = uv_mutex_init(&schema_lock);
 
@@ -679,6 +680,7 @@ api_register_routes(struct router *r)
     rc = api_schema_add_routes(r);
     ASSERT(rc == 0);
     ASSERT(api_rows_add_routes(r) == 0);
+    ASSERT(api_cql_add_routes(r, conf) == 0);
     http_server_set_hooks(on_worker_init, on_worker_stop, on_worker_fini);
     http_server_set_ready_cb(on_ready_check);
 }

@@ -111,7 +111,7 @@ void api_quote_string(struct cql_wr *w, const char *s, size_t len);
 /* Sets W up as a growable writer whose memory comes from arena A (freed with it). */
 void api_arena_wr(struct cql_wr *w, struct arena *a);
 
-/* The API layer's registration point, called by main.c (see there). */
-void api_register_routes(struct router *r);
+/* The API layer's registration point, called by main.c (see there); CONF picks optional routes. */
+void api_register_routes(struct router *r, const struct conf *conf);
 
 #endif /* API_API_H */

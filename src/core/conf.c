@@ -65,7 +65,7 @@ static const struct conf_key conf_keys[] = {
     { "auth", CONF_ENUM, "table", OFF(auth), 0, 0, "table|none",
       "table: X-Cassandra-Token from POST /v1/auth (Stargate's tokens); none: no token needed" },
     { "cql-endpoint", CONF_BOOL, "false", OFF(cql_endpoint), 0, 0, NULL,
-      "serve POST /v2/cql (raw CQL); not served yet" },
+      "serve POST /v2/cql, one raw CQL statement per request (off: the path answers 404)" },
     { "token-ttl", CONF_UINT, "1800", OFF(token_ttl), 1, 315360000, NULL,
       "auth token sliding time to live in seconds" },
     { "local-dc", CONF_STR, "", OFF(local_dc), 0, 0, NULL,
