@@ -1,8 +1,9 @@
 /*
  * api_cql.c: POST /v2/cql (see api_cql.h).
  *
- * The handler starts with the token check (auth_check_token), then checks the request and sends
- * the body as it is:
+ * The handler starts with the token check, which lets only superuser roles through (cqlgate does
+ * not parse the statement, so it cannot know what grants it would need), then checks the request
+ * and sends the body as it is:
  *
  *     body: blank? not UTF-8? a NUL outside literals? USE? --> 400
  *     query: page-size, page-state, raw, compactMapData (api_read_params); keyspace (v5 only)
@@ -304,7 +305,7 @@ cql_run(struct http_req *req)
 static void
 on_cql(struct http_req *req)
 {
-    auth_check_token(req, cql_run);
+    auth_check(req, (struct authz_need){ AUTHZ_SUPERUSER, AUTHZ_ALL_KEYSPACES }, cql_run);
 }
 
 int

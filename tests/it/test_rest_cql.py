@@ -334,6 +334,21 @@ def test_missing_or_bad_token(gw):
     assert r.status_code == 401
 
 
+def test_only_superuser_roles(gw, driver):
+    """cqlgate does not parse the statement, so raw CQL needs a superuser role."""
+    driver.execute("DROP ROLE IF EXISTS cql_it_plain")
+    driver.execute("CREATE ROLE cql_it_plain WITH LOGIN = true AND PASSWORD = 'pw'")
+    driver.execute("GRANT ALL PERMISSIONS ON ALL KEYSPACES TO cql_it_plain")
+    try:
+        t = get_token(gw, "cql_it_plain", "pw")
+        r = cql(gw, t, "SELECT key FROM system.local")
+        assert_error(r, 401, "Unauthorized gRPC operation (Status.Code.PERMISSION_DENIED->401): "
+                             "PERMISSION_DENIED: User cql_it_plain is not a superuser: raw CQL "
+                             "needs a superuser role", "PERMISSION_DENIED")
+    finally:
+        driver.execute("DROP ROLE IF EXISTS cql_it_plain")
+
+
 def test_bad_page_state(gw, tok, ks):
     q = f"SELECT * FROM {KSN}.events WHERE p = 'pg'"
     r = cql(gw, tok, q, params={"page-state": "!!!"})
