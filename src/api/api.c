@@ -22,6 +22,7 @@
 #include "api/api_rows.h"
 #include "api/api_schema.h"
 #include "api/auth.h"
+#include "api/openapi.h"
 #include "cass/cass_schema.h"
 #include "core/log.h"
 #include "cql_req.h"
@@ -681,6 +682,7 @@ api_register_routes(struct router *r, const struct conf *conf)
     ASSERT(rc == 0);
     ASSERT(api_rows_add_routes(r) == 0);
     ASSERT(api_cql_add_routes(r, conf) == 0);
+    ASSERT(openapi_add_routes(r) == 0);
     http_server_set_hooks(on_worker_init, on_worker_stop, on_worker_fini);
     http_server_set_ready_cb(on_ready_check);
 }
