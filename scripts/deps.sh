@@ -18,6 +18,7 @@ pkgs=(
     build-essential pkg-config
     libuv1-dev node-llhttp libcjson-dev liblz4-dev libssl-dev
     python3-pytest python3-requests python3-cassandra python3-lz4
+    python3-yaml                # tests/it/test_openapi.py reads the YAML form
     wrk
     clang libclang-rt-14-dev    # make fuzz (libFuzzer's runtime is only a Recommends of clang)
 )
