@@ -182,6 +182,9 @@ TEST(openapi_refs_resolve_and_operation_ids_are_unique)
 
 TEST(openapi_describes_every_registered_route)
 {
+    char *argv[] = { "cqlgate", "--cql-endpoint", NULL };
+    char err[256];
+    struct conf c;
     struct router r;
     cJSON *doc = parse_doc();
     const cJSON *paths = cJSON_GetObjectItemCaseSensitive(doc, "paths");
@@ -189,8 +192,9 @@ TEST(openapi_describes_every_registered_route)
     bool ok = true;
 
     OK(paths != NULL);
+    OK(conf_load(&c, 2, argv, err, sizeof(err)) == 0);
     router_init(&r);
-    api_register_routes(&r);
+    api_register_routes(&r, &c);
     test_add_operational_routes(&r);
     /* api_register_routes installed the API layer's worker hooks; no server runs here. */
     http_server_set_hooks(NULL, NULL, NULL);
@@ -228,6 +232,7 @@ TEST(openapi_describes_every_registered_route)
         }
     }
     router_deinit(&r);
+    conf_deinit(&c);
     cJSON_Delete(doc);
     OK(ok);
     /* The auth, schema, row, health and OpenAPI routes at least. */
