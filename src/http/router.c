@@ -125,6 +125,7 @@ router_add(struct router *r, unsigned methods, const char *tmpl, http_handler_cb
         r->cap = r->cap == 0 ? 16 : r->cap * 2;
         r->routes = xrealloc(r->routes, r->cap * sizeof(*r->routes));
     }
+    rt->id = (unsigned)r->n;
     r->routes[r->n++] = rt;
     return 0;
 }

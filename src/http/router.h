@@ -83,6 +83,7 @@ struct route {
     char            *tmpl;          /* owned copy of the template, cut into segments */
     char            *pattern;       /* owned copy of the template as given, for logs */
     const char      *name;          /* route name for metrics (static) */
+    unsigned         id;            /* 0, 1, ... in order of router_add (per-route metrics) */
     http_handler_cb  handler;       /* called with the matched request */
     size_t           nseg;          /* segments in seg */
     struct route_seg seg[ROUTER_MAX_SEGMENTS]; /* the template's segments, in order */
@@ -116,7 +117,8 @@ void router_deinit(struct router *r);
  * Adds a route for METHODS (an HTTP_M mask) and TMPL, a template as described above; NAME is a
  * static string naming the route in metrics and logs. TMPL is copied. Returns 0, or E_INVALID for
  * a malformed template (not starting with '/', a brace not spanning a whole segment, `{name...}`
- * not last, too many segments or parameters, an empty method mask or a NULL handler).
+ * not last, too many segments or parameters, an empty method mask or a NULL handler). The new
+ * route's id is the number of routes added before it.
  * Routes are added at startup, before the workers run; the router is read-only afterwards.
  */
 int router_add(struct router *r, unsigned methods, const char *tmpl, http_handler_cb handler,

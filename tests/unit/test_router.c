@@ -184,6 +184,10 @@ TEST(router_bad_templates)
     EQ(router_add(&r, 0, "/x", on_nothing, "none"), E_INVALID);
     EQ(router_add(&r, HTTP_M(GET), "/x", NULL, "none"), E_INVALID);
     EQ(r.n, ARRAY_SIZE(good));
+    /* Ids count the routes added; refused templates take none. */
+    for (size_t i = 0; i < r.n; i++) {
+        UEQ(r.routes[i]->id, i);
+    }
     /* "{x..}" is a plain parameter whose name has two dots. */
     OK(r.routes[r.n - 1]->seg[0].kind == ROUTE_PARAM);
     STREQ(r.routes[r.n - 1]->seg[0].text, "x..");
