@@ -30,6 +30,7 @@
 #include "cql_resp.h"
 #include "cql_seg.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 #define RX_CHUNK        (64 * 1024)
 #define STREAM_WORDS    (CASS_MAX_STREAMS / 64)
@@ -135,6 +136,8 @@ stream_take(struct cass_conn *c)
             c->streams[w] |= 1ULL << bit;
             c->stream_hint = w;
             c->in_flight++;
+            metrics_add(METRICS_CQL_REQUESTS, 1);
+            metrics_add(METRICS_CQL_IN_FLIGHT, 1);
             return (int)(w * 64 + (uint32_t)bit);
         }
     }
@@ -149,6 +152,7 @@ stream_release(struct cass_conn *c, int stream)
     c->streams[stream / 64] &= ~(1ULL << (stream % 64));
     c->slots[stream] = NULL;
     c->in_flight--;
+    metrics_add(METRICS_CQL_IN_FLIGHT, -1);
 }
 
 /* ---- deadlines ------------------------------------------------------------------------------- */
@@ -232,6 +236,7 @@ on_timer(uv_timer_t *t)
         return;
     }
     while (c->dl_head != NULL && c->dl_head->deadline <= now) {
+        metrics_transport_error(METRICS_TRANSPORT_TIMEOUT);
         req_expire(c, c->dl_head, E_TIMEOUT);
     }
     timer_arm(c);
@@ -313,6 +318,7 @@ fail_in_flight(struct cass_conn *c, int status)
     }
     memset(c->streams, 0, sizeof(c->streams));
     memset(c->slots, 0, CASS_MAX_STREAMS * sizeof(*c->slots));
+    metrics_add(METRICS_CQL_IN_FLIGHT, -(int64_t)c->in_flight);
     c->in_flight = 0;
 }
 
@@ -339,6 +345,23 @@ cass_conn_close(struct cass_conn *c, cass_conn_cb closed_cb)
 }
 
 /*
+ * Counts the failure (STATUS) that is closing C: the server broke the protocol, a ready connection
+ * was lost, or a connection attempt failed. A handshake the server refused (bad credentials, no
+ * common version, a server error) is not a transport failure: its ERROR is counted by code.
+ */
+static void
+count_failure(const struct cass_conn *c, int status)
+{
+    if (status == E_PROTOCOL) {
+        metrics_transport_error(METRICS_TRANSPORT_PROTOCOL);
+    } else if (c->state == CONN_READY) {
+        metrics_transport_error(METRICS_TRANSPORT_CLOSED);
+    } else if (status != E_AUTH && status != E_VERSION && status != E_SERVER) {
+        metrics_transport_error(METRICS_TRANSPORT_CONNECT);
+    }
+}
+
+/*
  * Closes the connection after a failure. Requests in flight get E_CLOSED; then the state callback
  * hears STATUS once: as the handshake's outcome, or as the loss of a ready connection.
  */
@@ -351,6 +374,7 @@ conn_fail(struct cass_conn *c, int status, const char *fmt, ...)
     if (c->state == CONN_CLOSING) {
         return;
     }
+    count_failure(c, status);
     va_start(ap, fmt);
     vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
     va_end(ap);
@@ -460,6 +484,7 @@ begin_frame(struct cass_conn *c, struct cass_req *req, int16_t *stream, int *err
     int id = stream_take(c);
 
     if (id < 0) {
+        metrics_transport_error(METRICS_TRANSPORT_BUSY);
         *err = E_BUSY;
         return NULL;
     }
@@ -732,6 +757,24 @@ on_handshake(struct cass_req *req, int status, const struct cass_resp *resp)
 
 /* ---- input ----------------------------------------------------------------------------------- */
 
+/* Counts an ERROR response by its code (past the envelope's tracing id, warnings and payload). */
+static void
+count_server_error(const struct cass_resp *resp)
+{
+    struct cql_resp_extra x;
+    struct cql_rd r;
+    int32_t code;
+
+    if (metrics_self() == NULL
+        || cql_resp_open(resp->flags, resp->body, resp->len, &r, &x) != 0) {
+        return;
+    }
+    code = cql_rd_int(&r);
+    if (cql_rd_ok(&r)) {
+        metrics_cql_error(code);
+    }
+}
+
 /* Hands one whole envelope to its request or to the event callback. */
 static int
 dispatch(struct cass_conn *c, const uint8_t *env, size_t len)
@@ -770,6 +813,9 @@ dispatch(struct cass_conn *c, const uint8_t *env, size_t len)
         }
         resp.body = c->zbuf;
         resp.len = (size_t)m;
+    }
+    if (f.opcode == CQL_OP_ERROR) {
+        count_server_error(&resp);
     }
     if (f.stream < 0) {
         if (f.opcode == CQL_OP_EVENT && c->event_cb != NULL) {

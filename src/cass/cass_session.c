@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
@@ -64,6 +65,9 @@ drop_conn(struct cass_session *s)
     struct cass_conn *c = s->conn;
 
     s->conn = NULL;
+    if (s->ready) {
+        metrics_node_ready(s->node, -1);
+    }
     s->ready = false;
     if (c != NULL) {
         s->dying++;
@@ -79,6 +83,7 @@ on_conn_state(struct cass_conn *c, int status)
 
     if (status == 0) {
         s->ready = true;
+        metrics_node_ready(s->node, 1);
         s->connects++;
         s->backoff_ms = BACKOFF_MIN_MS;
         s->error[0] = '\0';
@@ -128,6 +133,7 @@ cass_session_init(struct cass_session *s, uv_loop_t *loop, const struct cass_con
     s->state_cb = state_cb;
     s->data = data;
     s->backoff_ms = BACKOFF_MIN_MS;
+    s->node = metrics_node_register(opts->host, opts->port);
     snprintf(s->error, sizeof(s->error), "not connected yet");
     cass_pcache_init(&s->cache, 4096);
     uv_timer_init(loop, &s->retry);

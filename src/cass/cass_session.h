@@ -28,6 +28,7 @@ struct cass_session {
     uv_timer_t            retry;        /* next connection attempt */
     uint64_t              backoff_ms;   /* delay before the next attempt */
     uint64_t              connects;     /* successful handshakes, for metrics */
+    int                   node;         /* metrics node id of opts.host:port, or -1 */
     int                   dying;        /* failed connections not yet freed */
     bool                  ready;        /* conn is ready */
     bool                  closing;      /* cass_session_close was called */

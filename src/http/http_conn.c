@@ -43,6 +43,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 /* How long a closing connection waits for the client's EOF after the last answer. */
 #define HTTP_LINGER_MS 2000
@@ -1070,9 +1071,12 @@ http_conn__accept(struct http_server *s, uv_stream_t *listener)
     c->tcp.data = c;
     rc = uv_accept(listener, (uv_stream_t *)&c->tcp);
     if (rc != 0 || s->nconns >= s->lim.max_connections || s->stopping) {
-        if (rc == 0 && !s->stopping && s->rejected++ % 1000 == 0) {
-            log_warn("connection limit %zu reached: closing new connections (%llu so far)",
-                     s->lim.max_connections, (unsigned long long)s->rejected);
+        if (rc == 0 && !s->stopping) {
+            metrics_add(METRICS_HTTP_REJECTED, 1);
+            if (s->rejected++ % 1000 == 0) {
+                log_warn("connection limit %zu reached: closing new connections (%llu so far)",
+                         s->lim.max_connections, (unsigned long long)s->rejected);
+            }
         }
         uv_close((uv_handle_t *)&c->tcp, on_reject_close);
         return;
@@ -1088,6 +1092,8 @@ http_conn__accept(struct http_server *s, uv_stream_t *listener)
     s->conns = c;
     s->nconns++;
     s->accepted++;
+    metrics_add(METRICS_HTTP_ACCEPTED, 1);
+    metrics_add(METRICS_HTTP_OPEN, 1);
     peer_name(c);
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);

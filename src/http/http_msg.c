@@ -12,6 +12,7 @@
 #include "cql_value.h"
 #include "core/json_w.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/http_conn.h"
 
 const char *
@@ -63,7 +64,9 @@ http_req__create(struct http_conn *conn, void *worker, uint64_t now)
     req->conn = conn;
     req->worker = worker;
     req->start_ms = now;
+    req->start_ns = uv_hrtime();
     req->state = HTTP_REQ_PARSING;
+    req->method = HTTP_METHOD_OTHER;        /* until the request line is parsed */
     req->path = "";
     req->query = "";
     cql_wr_init(&req->gather, NULL, 0, arena_wr_grow, &req->arena);
@@ -167,6 +170,14 @@ http_resp_add_header(struct http_req *req, const char *name, const char *value)
     cql_wr_raw(&req->extra, "\r\n", 2);
 }
 
+/* Counts REQ's answer with STATUS in the metrics, once per request (its client may have left). */
+static void
+count_answer(const struct http_req *req, int status)
+{
+    metrics_http_request(req->match.route != NULL ? (int)req->match.route->id : -1,
+                         (unsigned)req->method, status, req->start_ns);
+}
+
 /*
  * Records the answer and hands REQ back to its connection, or frees it when the client left.
  * BODY is either in REQ's arena or OWNED (malloc'd, freed with REQ).
@@ -175,6 +186,7 @@ static void
 answer(struct http_req *req, int status, const char *content_type, const uint8_t *body,
        size_t len, uint8_t *owned)
 {
+    count_answer(req, status);
     if (req->conn == NULL) {
         free(owned);
         http_req__destroy(req);
@@ -264,6 +276,7 @@ http_respond_error_n(struct http_req *req, int status, const char *description, 
 
     ASSERT(req->state == HTTP_REQ_HANDLING || req->state == HTTP_REQ_PARSING);
     if (req->conn == NULL) {
+        count_answer(req, status);
         http_req__destroy(req);
         return;
     }

@@ -119,6 +119,7 @@ struct http_req {
     struct http_conn   *conn;       /* the connection it came from; NULL once the client left */
     void               *worker;     /* the struct worker of this loop (http_server.h) */
     uint64_t            start_ms;   /* loop time when its first byte arrived */
+    uint64_t            start_ns;   /* uv_hrtime() then, for the latency metric */
     /* ---- for handlers: free use ----------------------------------------------------------- */
     void               *data;       /* the handler's own pointer */
     const char         *user;       /* the authenticated role (NUL-terminated), or NULL */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/http_conn.h"
 
 #define HTTP_BACKLOG 4096
@@ -286,6 +287,7 @@ http_server__conn_closed(struct http_server *s, struct http_conn *c)
         c->next->prev = c->prev;
     }
     s->nconns--;
+    metrics_add(METRICS_HTTP_OPEN, -1);
     maybe_finish(s);
 }
 
@@ -404,6 +406,7 @@ worker_main(void *arg)
 {
     struct worker *w = arg;
 
+    metrics_set_self(metrics_block_create());
     if (hook_init != NULL) {
         hook_init(w);
     }
@@ -466,6 +469,39 @@ worker_abandon(struct worker *w)
     w->loop_close = uv_loop_close(&w->loop);
 }
 
+/*
+ * Gives the metrics the label values of the HTTP families: ROUTER's route names by id, the
+ * router's methods, and the status codes the gateway sends.
+ */
+static void
+metrics_setup(const struct router *router)
+{
+    static const int statuses[] = {
+#define XX(code, text) code,
+        HTTP_MSG_STATUS_MAP(XX)
+#undef XX
+    };
+    const char *methods[HTTP_METHOD_OTHER + 1];
+    const char **routes = xcalloc(router->n, sizeof(*routes));
+    struct metrics_labels l;
+
+    for (int m = 0; m <= HTTP_METHOD_OTHER; m++) {
+        methods[m] = http_method_name((enum http_method)m);
+    }
+    for (size_t i = 0; i < router->n; i++) {
+        ASSERT(router->routes[i]->id == i);
+        routes[i] = router->routes[i]->name;
+    }
+    l.routes = routes;
+    l.nroutes = router->n;
+    l.methods = methods;
+    l.nmethods = ARRAY_SIZE(methods);
+    l.statuses = statuses;
+    l.nstatuses = ARRAY_SIZE(statuses);
+    metrics_init(&l);
+    free(routes);
+}
+
 int
 http_server_run(const struct conf *conf, const struct router *router)
 {
@@ -519,6 +555,7 @@ http_server_run(const struct conf *conf, const struct router *router)
         log_info("listening on %s:%d", conf->listeners[i].host, conf->listeners[i].port);
     }
     log_info("%zu workers running", ctx.n);
+    metrics_setup(router);
     for (size_t i = 0; i < ctx.n; i++) {
         if (uv_thread_create(&ctx.workers[i].thread, worker_main, &ctx.workers[i]) != 0) {
             log_error("cannot start worker thread %zu", i);
@@ -533,6 +570,7 @@ http_server_run(const struct conf *conf, const struct router *router)
             status = 3;
         }
     }
+    metrics_deinit();
     if (uv_loop_close(&main_loop) != 0) {
         status = 3;
     }

@@ -152,7 +152,8 @@ struct worker {
 };
 
 /*
- * Sets the worker hooks (any may be NULL). On each worker's thread:
+ * Sets the worker hooks (any may be NULL). On each worker's thread, which records into its own
+ * metrics block (core/metrics.h) from before INIT on:
  *   INIT  runs before the loop starts (the HTTP listeners are already bound, so a request may
  *         arrive as soon as the loop runs); it may start handles on w->loop and set w->api;
  *   STOP  runs once the HTTP side has drained on shutdown; it must close every handle it owns so
