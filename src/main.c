@@ -12,6 +12,7 @@
 
 #include "core/conf.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/http_msg.h"
 #include "http/http_server.h"
 #include "http/router.h"
@@ -19,7 +20,7 @@
 /*
  * The API layer's registration point, implemented in src/api. It is called once on the main
  * thread, after the configuration is loaded and before any worker starts, and adds the REST,
- * auth, document and metrics routes to R. It is also where the API layer installs its per-worker
+ * auth and document routes to R. It is also where the API layer installs its per-worker
  * state and readiness with http_server_set_hooks and http_server_set_ready_cb. Its routes are
  * added before the operational ones below, so an API route with the same template wins.
  * Optional routes (--cql-endpoint) are added only when CONF enables them.
@@ -85,6 +86,21 @@ on_stargate_live(struct http_req *req)
     http_respond(req, 200, HTTP_JSON, up, sizeof(up) - 1);
 }
 
+/* GET /metrics: every counter in Prometheus text format, no token needed (core/metrics.h). */
+static void
+on_metrics(struct http_req *req)
+{
+    struct cql_wr w;
+
+    cql_wr_init(&w, NULL, 0, arena_wr_grow, &req->arena);
+    metrics_render(&w);
+    if (w.err != 0) {
+        http_respond_error(req, 500, "Internal error: the metrics page could not be built", NULL);
+        return;
+    }
+    http_respond(req, 200, METRICS_CONTENT_TYPE, w.p, w.len);
+}
+
 static int
 add_operational_routes(struct router *r)
 {
@@ -98,6 +114,7 @@ add_operational_routes(struct router *r)
                      "stargate_health_ready");
     rc |= router_add(r, HTTP_M(GET), "/stargate/health/live", on_stargate_live,
                      "stargate_health_live");
+    rc |= router_add(r, HTTP_M(GET), "/metrics", on_metrics, "metrics");
     return rc;
 }
 
