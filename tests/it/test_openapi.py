@@ -22,9 +22,6 @@ MISSING_TOKEN = ("Role unauthorized for operation: Missing token, expecting one 
                  "X-Cassandra-Token header.")
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-# Documented operations whose handlers land in changes of their own (GET /metrics). On a build
-# without them the router answers its own 404; they are exempt from the routing checks only then.
-PENDING = {("get", "/metrics")}
 
 
 @pytest.fixture(scope="module")
@@ -353,7 +350,7 @@ def test_every_documented_operation_answers_a_documented_status(gw, doc, driver)
         if schema is not None and schema.get("required") == doc["components"]["schemas"][
                 "ApiError"]["required"]:
             assert set(r.json()) == set(schema["required"]), (method, path, r.text)
-    assert unrouted <= PENDING, unrouted
+    assert unrouted == set(), unrouted
     assert wrong == []
     rows = driver.execute("SELECT keyspace_name FROM system_schema.keyspaces "
                           "WHERE keyspace_name = %s", (KS,))
@@ -363,8 +360,6 @@ def test_every_documented_operation_answers_a_documented_status(gw, doc, driver)
 def test_token_needed_exactly_where_documented(gw, doc):
     for method, path, op in operations(doc):
         r = probe(gw, method, path, op, None)
-        if (method, path) in PENDING and router_404(r):
-            continue
         if op.get("security", doc["security"]):
             assert r.status_code == 401, (method, path, r.text)
             assert r.json()["description"] == MISSING_TOKEN
