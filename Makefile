@@ -1,6 +1,6 @@
 # cqlgate: one hand-written Makefile.
 #
-#   make            build proto/libproto.a, build/cqlgate and build/tests/it/cqlc
+#   make            build proto/libproto.a, build/cqlgate, build/tests/it/cqlc, build/bench/cqlload
 #   make deps       install what the build and the tests need (Debian packages, Cassandra jars)
 #   make test       check-proto, unit tests plain and under ASan+UBSan, integration tests (ASan)
 #   make unit       unit tests only (SANITIZE=address,undefined to run them sanitized)
@@ -68,7 +68,7 @@ LIBGATE    := $(O)/libcqlgate.a
 
 .PHONY: all deps test unit unit-san it check-proto run clean format
 
-all: $(O)/cqlgate $(O)/tests/it/cqlc
+all: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
 
 deps:
 	scripts/deps.sh
@@ -89,6 +89,9 @@ $(O)/cqlgate: $(O)/src/main.o $(API_OBJS) $(LIBGATE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(O)/tests/it/cqlc: $(O)/tests/it/cqlc.o $(LIBGATE) $(LIBPROTO)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+$(O)/bench/cqlload: $(O)/bench/cqlload.o $(O)/bench/bench_hist.o $(LIBGATE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(O)/%.o: %.c
