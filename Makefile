@@ -6,6 +6,7 @@
 #   make unit       unit tests only (SANITIZE=address,undefined to run them sanitized)
 #   make it         integration tests against a local Cassandra (tests/cassandra/start)
 #   make run        set up everything, start the local Cassandra, run cqlgate in the foreground
+#   make bench      cqlgate under wrk beside cqlload on the native protocol (bench/README.md)
 #
 # Knobs: SANITIZE=address,undefined   DEBUG=1   O=<build dir>
 
@@ -66,7 +67,7 @@ API_OBJS   += $(O)/gen/openapi_doc.o
 LIBPROTO   := $(O)/proto/libproto.a
 LIBGATE    := $(O)/libcqlgate.a
 
-.PHONY: all deps test unit unit-san it check-proto run clean format
+.PHONY: all deps test unit unit-san it check-proto run bench clean format
 
 all: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
 
@@ -165,6 +166,14 @@ run: deps all
 	@echo "  curl -s -X POST localhost:8081/v1/auth -H 'Content-Type: application/json' \\"
 	@echo "       -d '{\"username\":\"cassandra\",\"password\":\"cassandra\"}'"
 	$(O)/cqlgate --username cassandra --password cassandra
+
+# ---- benchmarks ------------------------------------------------------------------------------
+
+# make bench: seeds cqlgate_bench, then per scenario wrk against build/cqlgate and cqlload on the
+# native protocol, alternating; prints a markdown table and writes bench/results/<date>-<host>.md.
+# Knobs (environment): BENCH_SECONDS=10 BENCH_CONNECTIONS=64 and more in bench/README.md.
+bench: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
+	CQLGATE_BUILD=$(O) $(PYTHON) bench/run.py
 
 # ---- fuzzing ----------------------------------------------------------------------------------
 
