@@ -68,6 +68,7 @@ SETTINGS = {
     "BENCH_CQL_USER": ("cassandra", "Cassandra login of cqlgate, cqlc and cqlload"),
     "BENCH_CQL_PASSWORD": ("cassandra", "its password"),
     "BENCH_RESULTS": ("bench/results", "where the report is written"),
+    "BENCH_NOTE": ("", "a line the report opens with, such as how quiet the machine was"),
 }
 
 
@@ -435,6 +436,10 @@ def report(ctx, results, idle, starts, stray, failures):
     lines = [
         f"# cqlgate bench, {ctx['date']} on {ctx['host']}",
         "",
+    ]
+    if s("BENCH_NOTE"):
+        lines += [f"**{s('BENCH_NOTE')}**", ""]
+    lines += [
         f"- machine: {machine()}; load average at the start {ctx['load']}",
         f"- commit: {commit()}",
         f"- Cassandra {ctx['cassandra']} on 127.0.0.1:9042, one node, started by "

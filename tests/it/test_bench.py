@@ -139,10 +139,11 @@ def test_make_bench_end_to_end(tmp_path, driver):
                BENCH_SECONDS="1", BENCH_WARMUP="0", BENCH_CONNECTIONS="4", BENCH_STARTS="2",
                BENCH_KEYS="200", BENCH_PARTITIONS="2", BENCH_ROWS_PER_PARTITION="50",
                BENCH_RANGE_ROWS="10", BENCH_PAGE_SIZE="30", BENCH_IDLE_CONNECTIONS="200",
-               BENCH_RESULTS=str(tmp_path))
+               BENCH_RESULTS=str(tmp_path), BENCH_NOTE="A shrunk run for the tests.")
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py")], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[2] == "**A shrunk run for the tests.**"
     files = list(tmp_path.iterdir())
     assert len(files) == 1 and files[0].read_text() == proc.stdout.rstrip("\n") + "\n"
     report = proc.stdout
