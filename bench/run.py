@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import signal
 import socket
 import statistics
@@ -521,7 +522,8 @@ def main():
     for n in names:
         if n not in SCENARIOS:
             raise BenchError(f"unknown scenario {n!r} in BENCH_SCENARIOS")
-    overrides = " ".join(f"{k}={os.environ[k]}" for k in SETTINGS if os.environ.get(k))
+    overrides = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in SETTINGS
+                         if os.environ.get(k))
     ctx = {
         "date": time.strftime("%Y-%m-%d"),
         "host": socket.gethostname().split(".")[0],
