@@ -348,7 +348,7 @@ cql_wr_reserve(struct cql_wr *w, size_t n)
 }
 
 void
-cql_wr_raw(struct cql_wr *w, const void *src, size_t n)
+cql_wr_raw_slow(struct cql_wr *w, const void *src, size_t n)
 {
     uint8_t *p = cql_wr_reserve(w, n);
 
@@ -358,7 +358,7 @@ cql_wr_raw(struct cql_wr *w, const void *src, size_t n)
 }
 
 void
-cql_wr_byte(struct cql_wr *w, uint8_t v)
+cql_wr_byte_slow(struct cql_wr *w, uint8_t v)
 {
     uint8_t *p = cql_wr_reserve(w, 1);
 

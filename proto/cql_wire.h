@@ -107,8 +107,35 @@ cql_wr_init(struct cql_wr *w, uint8_t *buf, size_t cap, cql_wr_grow_cb grow, voi
 /* Makes room for N more bytes and returns where they go, or NULL (and sets err). */
 uint8_t *cql_wr_reserve(struct cql_wr *w, size_t n);
 
-void cql_wr_raw(struct cql_wr *w, const void *p, size_t n);
-void cql_wr_byte(struct cql_wr *w, uint8_t v);
+/* The out-of-line halves of cql_wr_raw and cql_wr_byte: the writer must grow (or has failed). */
+void cql_wr_raw_slow(struct cql_wr *w, const void *p, size_t n);
+void cql_wr_byte_slow(struct cql_wr *w, uint8_t v);
+
+/* Appends N bytes from P. Inline: the JSON writers call it for every token. */
+static inline void
+cql_wr_raw(struct cql_wr *w, const void *p, size_t n)
+{
+    if (w->err == 0 && w->p != NULL && w->cap - w->len >= n) {
+        if (n > 0) {
+            memcpy(w->p + w->len, p, n);
+        }
+        w->len += n;
+        return;
+    }
+    cql_wr_raw_slow(w, p, n);
+}
+
+/* Appends one byte. Inline, as cql_wr_raw. */
+static inline void
+cql_wr_byte(struct cql_wr *w, uint8_t v)
+{
+    if (w->err == 0 && w->p != NULL && w->len < w->cap) {
+        w->p[w->len++] = v;
+        return;
+    }
+    cql_wr_byte_slow(w, v);
+}
+
 void cql_wr_short(struct cql_wr *w, uint16_t v);
 void cql_wr_int(struct cql_wr *w, int32_t v);
 void cql_wr_long(struct cql_wr *w, int64_t v);
