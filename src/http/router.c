@@ -132,53 +132,79 @@ router_add(struct router *r, unsigned methods, const char *tmpl, http_handler_cb
 
 /* ---- matching -------------------------------------------------------------------------------- */
 
-/*
- * Matches RT against PATH (LEN bytes, starting with '/'). On success fills OUT's parameters and
- * returns true.
- */
-static bool
-match_route(const struct route *rt, const char *path, size_t len, struct router_match *out)
+/* A request path cut into its segments once, for matching against every route. */
+struct path_segs {
+    const char *p[ROUTER_MAX_SEGMENTS + 1]; /* first byte of each segment (after its '/') */
+    size_t      len[ROUTER_MAX_SEGMENTS + 1]; /* its length, up to the next '/' */
+    size_t      n;                  /* segments; ROUTER_MAX_SEGMENTS + 1 means "more" */
+    const char *end;                /* the path's end */
+};
+
+/* Cuts PATH (LEN bytes, starting with '/', not "/" alone) into S. */
+static void
+path_split(const char *path, size_t len, struct path_segs *s)
 {
     const char *p = path;
     const char *end = path + len;
 
-    out->nparams = 0;
-    if (rt->nseg == 0) {
-        return len == 1;
-    }
-    for (size_t i = 0; i < rt->nseg; i++) {
-        const struct route_seg *seg = &rt->seg[i];
-        const char *start;
-        const char *stop;
+    s->n = 0;
+    s->end = end;
+    while (p < end && s->n < ROUTER_MAX_SEGMENTS + 1) {
+        const char *start = p + 1;          /* *p is the '/' before the segment */
+        const char *stop = memchr(start, '/', (size_t)(end - start));
 
-        if (p == end) {
-            return false;                   /* the path has fewer segments */
-        }
-        start = p + 1;                      /* *p is the '/' before the segment */
-        stop = memchr(start, '/', (size_t)(end - start));
         if (stop == NULL) {
             stop = end;
         }
-        if (seg->kind == ROUTE_REST) {
-            stop = end;
+        s->p[s->n] = start;
+        s->len[s->n] = (size_t)(stop - start);
+        s->n++;
+        p = stop;
+    }
+}
+
+/* Matches RT against the path cut into S. On success fills OUT's parameters and returns true. */
+static bool
+match_route(const struct route *rt, const struct path_segs *s, struct router_match *out)
+{
+    bool rest = rt->nseg > 0 && rt->seg[rt->nseg - 1].kind == ROUTE_REST;
+
+    if (rest ? rt->nseg > s->n : rt->nseg != s->n) {
+        return false;                       /* cheap: most routes differ in length */
+    }
+    out->nparams = 0;
+    for (size_t i = 0; i < rt->nseg; i++) {
+        const struct route_seg *seg = &rt->seg[i];
+        struct router_param *prm;
+
+        if (i == s->n) {
+            return false;                   /* the path has fewer segments */
         }
-        if (stop == start) {
+        if (seg->kind == ROUTE_REST) {
+            if (s->p[i] == s->end) {
+                return false;
+            }
+            prm = &out->params[out->nparams++];
+            prm->name = seg->text;
+            prm->p = s->p[i];
+            prm->len = (size_t)(s->end - s->p[i]);
+            return true;
+        }
+        if (s->len[i] == 0) {
             return false;                   /* empty segments match nothing */
         }
         if (seg->kind == ROUTE_LITERAL) {
-            if ((size_t)(stop - start) != seg->len || memcmp(start, seg->text, seg->len) != 0) {
+            if (s->len[i] != seg->len || memcmp(s->p[i], seg->text, seg->len) != 0) {
                 return false;
             }
         } else {
-            struct router_param *prm = &out->params[out->nparams++];
-
+            prm = &out->params[out->nparams++];
             prm->name = seg->text;
-            prm->p = start;
-            prm->len = (size_t)(stop - start);
+            prm->p = s->p[i];
+            prm->len = s->len[i];
         }
-        p = stop;
     }
-    return p == end;
+    return s->n == rt->nseg;
 }
 
 /* True when route A takes precedence over route B (both matched the same path). */
@@ -210,6 +236,7 @@ match_path(const struct router *r, enum http_method method, const char *path, si
            struct router_match *out)
 {
     struct router_match cand;
+    struct path_segs segs;
 
     memset(out, 0, sizeof(*out));
     out->status = 404;
@@ -219,10 +246,11 @@ match_path(const struct router *r, enum http_method method, const char *path, si
     if (len > 1 && path[len - 1] == '/') {
         len--;                              /* one trailing slash is ignored */
     }
+    path_split(path, len == 1 ? 0 : len, &segs);
     for (size_t i = 0; i < r->n; i++) {
         const struct route *rt = r->routes[i];
 
-        if (!match_route(rt, path, len, &cand)) {
+        if (!match_route(rt, &segs, &cand)) {
             continue;
         }
         out->allowed |= rt->methods;
