@@ -179,9 +179,33 @@ cql_utf8_valid(const uint8_t *p, size_t len)
     return true;
 }
 
+/* Bytes per word of the plain-text scan below. */
+#define SWAR_ONES   0x0101010101010101ull
+#define SWAR_HIGHS  0x8080808080808080ull
+
+/*
+ * True when the 8 bytes at P are all printable ASCII other than '"' and '\\': nothing to escape
+ * and nothing to validate. Each test flags a byte by its high bit: at or above 0x80, below 0x20,
+ * or equal to a quote or a backslash (a zero byte after the XOR).
+ */
+static inline bool
+swar_plain(const uint8_t *p)
+{
+    uint64_t x, quote, bslash;
+
+    memcpy(&x, p, 8);
+    quote = x ^ (SWAR_ONES * '"');
+    bslash = x ^ (SWAR_ONES * '\\');
+    return ((x | ((x - SWAR_ONES * 0x20) & ~x) | ((quote - SWAR_ONES) & ~quote)
+             | ((bslash - SWAR_ONES) & ~bslash))
+            & SWAR_HIGHS)
+           == 0;
+}
+
 /*
  * JSON string escapes as Jackson writes them: the five short forms, \u00XX for the other control
- * characters, quote and backslash; everything else (valid UTF-8) passes through.
+ * characters, quote and backslash; everything else (valid UTF-8) passes through. Plain ASCII is
+ * skipped a word at a time.
  */
 int
 cql_json_string(struct cql_wr *out, const char *s, size_t len)
@@ -193,8 +217,14 @@ cql_json_string(struct cql_wr *out, const char *s, size_t len)
 
     cql_wr_byte(out, '"');
     while (i < len) {
-        uint8_t c = p[i];
+        uint8_t c;
         size_t n;
+
+        if (len - i >= 8 && swar_plain(p + i)) {
+            i += 8;
+            continue;
+        }
+        c = p[i];
 
         if (c >= 0x20 && c != '"' && c != '\\') {
             n = c < 0x80 ? 1 : cql_utf8_seq(p + i, len - i);
@@ -526,6 +556,49 @@ round_digits(const struct fdigits *f, size_t p, bool nearest, char *out)
     return exp;
 }
 
+/* True when a number of P significant digits reads back as V: the one nearest V, or its other
+ * neighbour (the decimal grid of P digits is coarser than V's neighbours, so no other can). */
+static bool
+length_reads_back(const struct fdigits *f, size_t p, double v, bool is_float)
+{
+    char cand[20];
+    int x = round_digits(f, p, true, cand);
+
+    if (reads_back(cand, p, x, v, is_float)) {
+        return true;
+    }
+    x = round_digits(f, p, false, cand);
+    return x != NO_NEIGHBOUR && reads_back(cand, p, x, v, is_float);
+}
+
+/*
+ * The fewest significant digits that read back as V, by bisection: a number of P digits is also
+ * one of P + 1 digits, so once a length reads back every longer one does. MAX_P always does.
+ * Most doubles that are not short decimals need 16 or 17 digits: five probes instead of sixteen.
+ */
+static int
+shortest_length(const struct fdigits *f, double v, bool is_float, int max_p)
+{
+    int lo = 1, hi = max_p;
+
+    /* A short exact decimal (119.5, 0.25) is its own shortest form: any number with fewer
+     * digits is at least one unit of its last digit away, far more than V's neighbours are. */
+    if (f->n <= (is_float ? 6u : 15u)) {
+        return (int)f->n;
+    }
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (length_reads_back(f, (size_t)mid, v, is_float)) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return lo;
+}
+
 /* Finds the shortest digits of V > 0 (finite) that read back; returns the digit count. */
 static size_t
 shortest_digits(double v, bool is_float, char *out, int *exp_out)
@@ -562,7 +635,7 @@ shortest_digits(double v, bool is_float, char *out, int *exp_out)
         }
     }
     exact_digits(m, e, &f);
-    for (int p = 1; p <= max_p; p++) {
+    for (int p = shortest_length(&f, v, is_float, max_p); p <= max_p; p++) {
         char cand[20];
         int x = round_digits(&f, (size_t)p, true, cand);
 

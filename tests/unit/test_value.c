@@ -1070,3 +1070,137 @@ TEST(value_random_text_never_crash)
         }
     }
 }
+
+/* The escapes of cql_json_string, one byte at a time, for comparison (valid UTF-8 input only). */
+static void
+json_string_ref(struct cql_wr *w, const uint8_t *p, size_t len)
+{
+    cql_wr_byte(w, '"');
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = p[i];
+        char esc[8];
+
+        switch (c) {
+        case '"': cql_wr_raw(w, "\\\"", 2); break;
+        case '\\': cql_wr_raw(w, "\\\\", 2); break;
+        case '\n': cql_wr_raw(w, "\\n", 2); break;
+        case '\r': cql_wr_raw(w, "\\r", 2); break;
+        case '\t': cql_wr_raw(w, "\\t", 2); break;
+        case '\b': cql_wr_raw(w, "\\b", 2); break;
+        case '\f': cql_wr_raw(w, "\\f", 2); break;
+        default:
+            if (c < 0x20) {
+                snprintf(esc, sizeof(esc), "\\u%04x", c);
+                cql_wr_raw(w, esc, 6);
+            } else {
+                cql_wr_byte(w, c);
+            }
+        }
+    }
+    cql_wr_byte(w, '"');
+}
+
+/* Every special byte at every offset of strings around the 8-byte words the scan skips. */
+TEST(json_string_word_scan)
+{
+    static const char *const specials[] = { "\"", "\\", "\n", "\x01", "\x1f", "\x7f", " ",
+                                            "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+    uint8_t buf[40];
+
+    for (size_t len = 0; len <= 24; len++) {
+        for (size_t s = 0; s < sizeof(specials) / sizeof(specials[0]); s++) {
+            size_t slen = strlen(specials[s]);
+
+            for (size_t at = 0; at + slen <= len; at++) {
+                struct cql_wr got, want;
+
+                memset(buf, 'a', len);
+                memcpy(buf + at, specials[s], slen);
+                cql_wr_init(&got, NULL, 0, test_grow, NULL);
+                cql_wr_init(&want, NULL, 0, test_grow, NULL);
+                EQ(cql_json_string(&got, (const char *)buf, len), 0);
+                json_string_ref(&want, buf, len);
+                OK(got.len == want.len && memcmp(got.p, want.p, got.len) == 0);
+                free(got.p);
+                free(want.p);
+            }
+        }
+    }
+    /* invalid UTF-8 is refused wherever it sits, inside a word or not */
+    for (size_t at = 0; at < 20; at++) {
+        struct cql_wr w;
+
+        memset(buf, 'a', 20);
+        buf[at] = 0xff;
+        cql_wr_init(&w, NULL, 0, test_grow, NULL);
+        EQ(cql_json_string(&w, (const char *)buf, 20), CQL_EPROTO);
+        free(w.p);
+    }
+}
+
+/* Significant digits of a formatted number ("1.2345E-7" has 5; "120.0" has 2). */
+static int
+sig_digits(const char *s, size_t len)
+{
+    char d[64];
+    size_t n = 0, lead = 0;
+
+    for (size_t i = 0; i < len && s[i] != 'E'; i++) {
+        if (s[i] >= '0' && s[i] <= '9' && n < sizeof(d)) {
+            d[n++] = s[i];
+        }
+    }
+    while (lead < n && d[lead] == '0') {
+        lead++;
+    }
+    while (n > lead && d[n - 1] == '0') {
+        n--;
+    }
+    return n > lead ? (int)(n - lead) : 1;
+}
+
+/* Doubles of every magnitude read back exactly, in no more digits than the nearest search needs. */
+TEST(value_fmt_double_shortest_round_trip)
+{
+    uint64_t x = 88172645463325252ull;
+
+    for (int i = 0; i < 20000; i++) {
+        struct cql_wr w;
+        double v, back;
+        uint64_t bits;
+        char *end;
+        char buf[64];
+        int nearest = 17;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bits = i % 2 == 0 ? x : (x & 0x800fffffffffffffull) | (uint64_t)(1023 + i % 40 - 20) << 52;
+        memcpy(&v, &bits, sizeof(v));
+        if (i % 5 == 0) {
+            v = (double)(int64_t)(x % 2000001) / (double)(1u << (i % 23)); /* exact decimals */
+        }
+        if (v != v || v - v != 0 || v == 0) {
+            continue;
+        }
+        for (int p = 1; p <= 17; p++) {
+            snprintf(buf, sizeof(buf), "%.*e", p - 1, v);
+            if (strtod(buf, &end) == v) {
+                nearest = p;
+                break;
+            }
+        }
+        cql_wr_init(&w, NULL, 0, test_grow, NULL);
+        cql_fmt_double(&w, v);
+        cql_wr_byte(&w, '\0');
+        OK(w.err == 0);
+        back = strtod((const char *)w.p, &end);
+        if (back != v || sig_digits((const char *)w.p, w.len - 1) > nearest) {
+            fprintf(stderr, "  %.17g printed as %s (nearest needs %d digits)\n", v,
+                    (const char *)w.p, nearest);
+            free(w.p);
+            OK(false);
+        }
+        free(w.p);
+    }
+}
