@@ -311,19 +311,30 @@ void
 http_req__render_head(struct http_req *req, bool close)
 {
     struct cql_wr *w = &req->head;
-    char line[64];
-    int n;
+    char digits[24];
+    size_t n = sizeof(digits);
+    size_t len = req->resp_len;
+    int status = req->status;
 
+    /* Written by hand, not with snprintf: this runs once per response. */
     w->len = 0;
-    n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", req->status);
-    cql_wr_raw(w, line, (size_t)n);
-    wr_str(w, http_status_text(req->status));
+    wr_str(w, "HTTP/1.1 ");
+    cql_wr_byte(w, (uint8_t)('0' + status / 100 % 10));
+    cql_wr_byte(w, (uint8_t)('0' + status / 10 % 10));
+    cql_wr_byte(w, (uint8_t)('0' + status % 10));
+    cql_wr_byte(w, ' ');
+    wr_str(w, http_status_text(status));
     wr_str(w, "\r\n");
-    if (req->status != 204 && req->status != 304) {
+    if (status != 204 && status != 304) {
         wr_str(w, "Content-Type: ");
         wr_str(w, req->ctype);
-        n = snprintf(line, sizeof(line), "\r\nContent-Length: %zu\r\n", req->resp_len);
-        cql_wr_raw(w, line, (size_t)n);
+        wr_str(w, "\r\nContent-Length: ");
+        do {
+            digits[--n] = (char)('0' + len % 10);
+            len /= 10;
+        } while (len > 0);
+        cql_wr_raw(w, digits + n, sizeof(digits) - n);
+        wr_str(w, "\r\n");
     }
     cql_wr_raw(w, req->extra.p, req->extra.len);
     if (close) {
