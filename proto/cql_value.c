@@ -451,6 +451,47 @@ struct fdigits {
     int    exp;                     /* value = 0.d1d2... * 10^exp */
 };
 
+/*
+ * The exact expansion of M * 2^E in 64 bits when it fits: M * 2^E for E >= 0, or M * 5^-E
+ * times 10^E for E < 0 (halving is multiplying by 5 and dividing by 10). Returns false when the
+ * product would overflow, which leaves the big-number path to do it.
+ */
+static bool
+exact_digits_small(uint64_t m, int e, struct fdigits *f)
+{
+    char tmp[24];
+    size_t n = 0;
+    int dexp = 0;
+
+    while ((m & 1) == 0 && e < 0) {
+        m >>= 1;
+        e++;
+    }
+    if (e >= 0) {
+        if (e >= 64 || m > (UINT64_MAX >> e)) {
+            return false;
+        }
+        m <<= e;
+    } else {
+        for (dexp = e; e < 0; e++) {
+            if (m > UINT64_MAX / 5) {
+                return false;
+            }
+            m *= 5;
+        }
+    }
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m > 0);
+    f->n = n;
+    for (size_t i = 0; i < n; i++) {
+        f->digits[i] = tmp[n - 1 - i];
+    }
+    f->exp = (int)n + dexp;
+    return true;
+}
+
 /* The exact decimal expansion of M * 2^E (M > 0). */
 static void
 exact_digits(uint64_t m, int e, struct fdigits *f)
@@ -458,6 +499,12 @@ exact_digits(uint64_t m, int e, struct fdigits *f)
     struct big b;
     int dexp = 0;
 
+    if (exact_digits_small(m, e, f)) {
+        while (f->n > 1 && f->digits[f->n - 1] == '0') {
+            f->n--;
+        }
+        return;
+    }
     big_set(&b, m);
     if (e >= 0) {
         while (e > 0) {
