@@ -16,7 +16,10 @@
  * DC), so each DC is walked once from each of its own tokens over its own tokens, and the ring's
  * rows merge those DC lists by their distance from the row's position, which gives the order of
  * Cassandra's single walk. A small DC next to a large one is then not walked over the large one's
- * tokens.
+ * tokens. Once a DC's walk may take no more rack repeats and has skipped a run of tokens on used
+ * racks (a rack with few tokens among many), it jumps: the places left go to the unused racks
+ * whose first token comes soonest, found by binary search in each rack's tokens. So no walk
+ * costs a lap of a large DC because one rack is small.
  */
 #include "cass/cass_ring.h"
 
@@ -359,25 +362,91 @@ struct nts_dc {
     int64_t    repeats;                     /* RF - its racks: nodes on a used rack it takes */
     uint16_t  *ids;                         /* n x want: replicas walking from pos[j] */
     uint32_t  *steps;                       /* n x want: how many DC tokens after pos[j] each is */
+    uint32_t  *rack_pos;                    /* indexes into pos, grouped by rack, ascending */
+    uint32_t  *rack_off;                    /* nracks + 1: where each rack's group starts */
+    uint32_t   nracks;                      /* racks of the DC */
     size_t     next;                        /* merge cursor: first j with pos[j] >= the row */
     size_t     start;                       /* the row's list: next, or 0 past the last token */
     size_t     taken;                       /* entries of that list merged into the row */
 };
 
+/* A walk that skipped this many tokens in a row jumps from rack to rack instead. */
+#define NTS_LONG_WALK 64
+
+/* An unused rack and how far from the walk's start it first shows up. */
+struct rack_next {
+    uint32_t step;                          /* DC tokens after the start */
+    uint32_t rack;                          /* the rack */
+};
+
+static int
+rack_next_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const struct rack_next *)a)->step;
+    uint32_t y = ((const struct rack_next *)b)->step;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Ends the walk of DC D from J once no repeat is left: only the first node of each rack not used
+ * yet can still be taken, so the nearest such racks fill the WANT - M places left, in order.
+ * Each rack's first token at or after J comes from a binary search over its positions.
+ */
+static void
+nts_jump(const struct cass_ring *r, struct nts_dc *d, size_t j, size_t m, uint32_t *rack_seen,
+         uint32_t stamp, struct rack_next *next)
+{
+    uint16_t *ids = d->ids + j * d->want;
+    uint32_t *steps = d->steps + j * d->want;
+    size_t nnext = 0;
+
+    for (uint32_t k = 0; k < d->nracks; k++) {
+        const uint32_t *p = d->rack_pos + d->rack_off[k];
+        size_t lo = 0;
+        size_t hi = d->rack_off[k + 1] - d->rack_off[k];
+        size_t n = hi;
+
+        if (rack_seen[k] == stamp) {
+            continue;
+        }
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+
+            if (p[mid] < j) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        next[nnext].step = (uint32_t)((p[lo == n ? 0 : lo] + d->n - j) % d->n);
+        next[nnext].rack = k;
+        nnext++;
+    }
+    qsort(next, nnext, sizeof(*next), rack_next_cmp);
+    ASSERT(nnext >= d->want - m);
+    for (size_t i = 0; m < d->want; i++, m++) {
+        ids[m] = r->owner[d->pos[(j + next[i].step) % d->n]];
+        steps[m] = next[i].step;
+    }
+}
+
 /*
  * Walks DC D from each of its tokens over its own tokens, applying Cassandra's rules: a node on
  * a rack not used yet is taken; a node on a used rack only while repeats are left and if it is
  * not taken already. RACK_SEEN and NODE_SEEN are scratch arrays stamped with the walk's number, so
- * nothing is cleared between walks.
+ * nothing is cleared between walks. A walk that keeps skipping nodes of used racks (a rack with
+ * few tokens among many) ends with nts_jump, so no walk costs a lap of a large DC.
  */
 static void
 nts_walk(const struct cass_ring *r, struct nts_dc *d, uint32_t *rack_seen, uint32_t *node_seen,
-         uint32_t *stamp)
+         uint32_t *stamp, struct rack_next *next)
 {
     for (size_t j = 0; j < d->n; j++) {
         uint16_t *ids = d->ids + j * d->want;
         uint32_t *steps = d->steps + j * d->want;
         int64_t repeats = d->repeats;
+        size_t skipped = 0;
         size_t m = 0;
 
         (*stamp)++;
@@ -388,10 +457,15 @@ nts_walk(const struct cass_ring *r, struct nts_dc *d, uint32_t *rack_seen, uint3
             if (rack_seen[rack] != *stamp) {
                 rack_seen[rack] = *stamp;
             } else if (repeats <= 0 || node_seen[node] == *stamp) {
+                if (++skipped > NTS_LONG_WALK && repeats <= 0) {
+                    nts_jump(r, d, j, m, rack_seen, *stamp, next);
+                    m = d->want;
+                }
                 continue;
             } else {
                 repeats--;
             }
+            skipped = 0;
             node_seen[node] = *stamp;
             ids[m] = node;
             steps[m] = (uint32_t)k;
@@ -456,6 +530,45 @@ nts_rf(const struct cass_meta_keyspace *ks, struct cql_str name)
     return 0;
 }
 
+/*
+ * Sets up DC D of R for a replication giving it RF (> 0): its positions, and those grouped by
+ * rack for nts_jump. FILL is scratch space of r->nnodes counters, left zeroed.
+ */
+static void
+nts_dc_init(const struct cass_ring *r, size_t d, int32_t rf, struct nts_dc *dc, uint32_t *fill)
+{
+    dc->want = (size_t)rf < r->dc_nodes[d] ? (size_t)rf : r->dc_nodes[d];
+    dc->repeats = (int64_t)rf - r->dc_racks[d];
+    for (size_t p = 0; p < r->npositions; p++) {
+        dc->n += r->node_dc[r->owner[p]] == d;
+    }
+    dc->pos = xmalloc(dc->n * sizeof(*dc->pos));
+    dc->n = 0;
+    for (size_t p = 0; p < r->npositions; p++) {
+        if (r->node_dc[r->owner[p]] == d) {
+            dc->pos[dc->n++] = p;
+        }
+    }
+    dc->nracks = r->dc_racks[d];
+    dc->rack_off = xcalloc(dc->nracks + 1, sizeof(*dc->rack_off));
+    dc->rack_pos = xmalloc(dc->n * sizeof(*dc->rack_pos));
+    for (size_t j = 0; j < dc->n; j++) {
+        dc->rack_off[r->node_rack[r->owner[dc->pos[j]]] + 1]++;
+    }
+    for (uint32_t k = 0; k < dc->nracks; k++) {
+        dc->rack_off[k + 1] += dc->rack_off[k];
+    }
+    memset(fill, 0, r->nnodes * sizeof(*fill));
+    for (size_t j = 0; j < dc->n; j++) {
+        uint16_t k = r->node_rack[r->owner[dc->pos[j]]];
+
+        dc->rack_pos[dc->rack_off[k] + fill[k]++] = (uint32_t)j;
+    }
+    memset(fill, 0, r->nnodes * sizeof(*fill));
+    dc->ids = xmalloc(dc->n * dc->want * sizeof(*dc->ids));
+    dc->steps = xmalloc(dc->n * dc->want * sizeof(*dc->steps));
+}
+
 /* Fills E's replicas for KS under NetworkTopologyStrategy. */
 static void
 nts_fill(const struct cass_ring *r, const struct cass_meta_keyspace *ks, struct ring_repl *e)
@@ -463,6 +576,7 @@ nts_fill(const struct cass_ring *r, const struct cass_meta_keyspace *ks, struct 
     struct nts_dc *dcs = xcalloc(r->ndcs, sizeof(*dcs));
     uint32_t *rack_seen = xcalloc(r->nnodes, sizeof(*rack_seen));
     uint32_t *node_seen = xcalloc(r->nnodes, sizeof(*node_seen));
+    struct rack_next *next = xmalloc(r->nnodes * sizeof(*next));
     uint32_t stamp = 0;
     size_t ndcs = 0;
     size_t stride = 0;
@@ -470,27 +584,14 @@ nts_fill(const struct cass_ring *r, const struct cass_meta_keyspace *ks, struct 
 
     for (size_t d = 0; d < r->ndcs; d++) {
         int32_t rf = nts_rf(ks, r->dcs[d]);
-        struct nts_dc *dc = &dcs[ndcs];
 
         if (rf <= 0) {
             continue;
         }
-        dc->want = (size_t)rf < r->dc_nodes[d] ? (size_t)rf : r->dc_nodes[d];
-        dc->repeats = (int64_t)rf - r->dc_racks[d];
-        for (size_t p = 0; p < r->npositions; p++) {
-            dc->n += r->node_dc[r->owner[p]] == d;
-        }
-        dc->pos = xmalloc(dc->n * sizeof(*dc->pos));
-        dc->n = 0;
-        for (size_t p = 0; p < r->npositions; p++) {
-            if (r->node_dc[r->owner[p]] == d) {
-                dc->pos[dc->n++] = p;
-            }
-        }
-        dc->ids = xmalloc(dc->n * dc->want * sizeof(*dc->ids));
-        dc->steps = xmalloc(dc->n * dc->want * sizeof(*dc->steps));
-        nts_walk(r, dc, rack_seen, node_seen, &stamp);
-        stride += dc->want;
+        /* rack_seen is zero again afterwards, below every stamp of the walks. */
+        nts_dc_init(r, d, rf, &dcs[ndcs], rack_seen);
+        nts_walk(r, &dcs[ndcs], rack_seen, node_seen, &stamp, next);
+        stride += dcs[ndcs].want;
         ndcs++;
     }
 
@@ -505,7 +606,10 @@ nts_fill(const struct cass_ring *r, const struct cass_meta_keyspace *ks, struct 
         free(dcs[d].pos);
         free(dcs[d].ids);
         free(dcs[d].steps);
+        free(dcs[d].rack_pos);
+        free(dcs[d].rack_off);
     }
+    free(next);
     free(dcs);
     free(rack_seen);
     free(node_seen);

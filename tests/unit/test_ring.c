@@ -366,6 +366,167 @@ TEST(ring_nts_vnodes)
     cass_ring_unref(r);
 }
 
+TEST(ring_nts_rare_rack_long_walks)
+{
+    /*
+     * Rack A: n0 on 0, 10, ..., 990 and n1 on 5, 15, ..., 995; rack C: n2 on 702 alone; rack B:
+     * n3 on 502 alone. With no repeats allowed, walks reach B and C only past many skipped A
+     * tokens, which takes the rack-to-rack jump; from above 702 the nearer rare rack is B,
+     * although C was seen first among the nodes.
+     */
+    struct cass_ring_node nodes[4];
+    int64_t a0[100], a1[100], c = 702, b = 502;
+    struct cass_ring *r;
+    struct hks k;
+    const struct cass_ring_replicas *rf2, *rf3;
+
+    for (int i = 0; i < 100; i++) {
+        a0[i] = 10 * i;
+        a1[i] = 10 * i + 5;
+    }
+    nodes[0] = (struct cass_ring_node){ { "dc1", 3 }, { "A", 1 }, a0, 100 };
+    nodes[1] = (struct cass_ring_node){ { "dc1", 3 }, { "A", 1 }, a1, 100 };
+    nodes[2] = (struct cass_ring_node){ { "dc1", 3 }, { "C", 1 }, &c, 1 };
+    nodes[3] = (struct cass_ring_node){ { "dc1", 3 }, { "B", 1 }, &b, 1 };
+    EQ(cass_ring_build(nodes, 4, &r), 0);
+    EQ(cass_ring_size(r), 202);
+    OK(ks_nts(&k, "dc1=2"));
+    rf2 = cass_ring_replicas(r, &k.ks);
+    OK(ks_nts(&k, "dc1=3"));
+    rf3 = cass_ring_replicas(r, &k.ks);
+    for (size_t pos = 0; pos < 202; pos++) {
+        size_t node;
+        int64_t t = cass_ring_token(r, pos, &node);
+        char want2[3] = { (char)('0' + node), '3', '\0' };
+        char want3[4] = { (char)('0' + node), '3', '2', '\0' };
+
+        if (t == 502) {
+            memcpy(want2, "31", 3);
+            memcpy(want3, "312", 4);
+        } else if (t == 702) {
+            memcpy(want2, "21", 3);
+            memcpy(want3, "213", 4);
+        } else if (t > 502 && t < 702) {
+            want2[1] = '2';
+            memcpy(want3 + 1, "23", 3);
+        }
+        STREQ(at(rf2, pos), want2);
+        STREQ(at(rf3, pos), want3);
+    }
+    cass_ring_unref(r);
+}
+
+/* A small deterministic generator for the randomized ring below. */
+static uint64_t
+lcg(uint64_t *state)
+{
+    *state = *state * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+    return *state >> 11;
+}
+
+/*
+ * Cassandra's walk as its source reads, straight over the whole ring from POS: the reference
+ * the per-DC walks, their merge and the rack jumps are checked against. Writes the replicas to
+ * OUT and returns how many.
+ */
+static size_t
+plain_walk(const struct cass_ring *r, const struct cass_ring_node *nodes, size_t nnodes,
+           const struct hks *k, size_t pos, uint16_t *out)
+{
+    int64_t left[MAX_DCS], repeats[MAX_DCS];
+    size_t n = 0;
+
+    for (uint32_t d = 0; d < k->ks.ndcs; d++) {
+        size_t dc_nodes = 0, racks = 0;
+
+        for (size_t i = 0; i < nnodes; i++) {
+            bool in = nodes[i].ntokens > 0 && strcmp(nodes[i].dc.p, k->dcs[d].name.p) == 0;
+            bool first = in;
+
+            for (size_t j = 0; j < i && first; j++) {
+                first = !(nodes[j].ntokens > 0 && strcmp(nodes[j].dc.p, nodes[i].dc.p) == 0
+                          && strcmp(nodes[j].rack.p, nodes[i].rack.p) == 0);
+            }
+            dc_nodes += in;
+            racks += first;
+        }
+        left[d] = k->dcs[d].replicas < (int64_t)dc_nodes ? k->dcs[d].replicas : (int64_t)dc_nodes;
+        repeats[d] = k->dcs[d].replicas - (int64_t)racks;
+    }
+    for (size_t s = 0; s < cass_ring_size(r); s++) {
+        size_t node;
+        uint32_t d = 0;
+        bool rack_used = false, taken = false;
+
+        (void)cass_ring_token(r, (pos + s) % cass_ring_size(r), &node);
+        while (d < k->ks.ndcs && strcmp(k->dcs[d].name.p, nodes[node].dc.p) != 0) {
+            d++;
+        }
+        if (d == k->ks.ndcs || left[d] <= 0) {
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            rack_used |= strcmp(nodes[out[i]].dc.p, nodes[node].dc.p) == 0
+                         && strcmp(nodes[out[i]].rack.p, nodes[node].rack.p) == 0;
+            taken |= out[i] == node;
+        }
+        if (rack_used && (repeats[d] <= 0 || taken)) {
+            continue;
+        }
+        repeats[d] -= rack_used;
+        left[d]--;
+        out[n++] = (uint16_t)node;
+    }
+    return n;
+}
+
+TEST(ring_nts_matches_plain_walk)
+{
+    static const char *const dcs[] = { "dc1", "dc2", "dc3" };
+    static const char *const racks[] = { "r0", "r1", "r2", "r3" };
+    static const char *const specs[] = {
+        "dc1=3,dc2=2,dc3=1", "dc1=5,dc2=4,dc3=2", "dc1=2,dc3=3", "dc2=9", "dc1=4,dc2=1",
+    };
+    enum { NODES = 40, TOKENS = 12 };
+    struct cass_ring_node nodes[NODES];
+    int64_t tokens[NODES][TOKENS];
+    uint64_t seed = 42;
+    struct cass_ring *r;
+    struct hks k;
+
+    for (size_t i = 0; i < NODES; i++) {
+        /* Uneven: dc1 gets half the nodes, rack r3 is rare, and a few nodes have one token. */
+        const char *dc = dcs[lcg(&seed) % 4 % 3];
+        const char *rack = racks[lcg(&seed) % 10 < 9 ? lcg(&seed) % 3 : 3];
+
+        for (size_t t = 0; t < TOKENS; t++) {
+            tokens[i][t] = (int64_t)(lcg(&seed) << 11);
+        }
+        nodes[i] = (struct cass_ring_node){ { dc, 3 }, { rack, 2 }, tokens[i],
+                                            lcg(&seed) % 8 == 0 ? 1 : TOKENS };
+    }
+    EQ(cass_ring_build(nodes, NODES, &r), 0);
+    for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++) {
+        const struct cass_ring_replicas *reps;
+
+        OK(ks_nts(&k, specs[s]));
+        reps = cass_ring_replicas(r, &k.ks);
+        for (size_t pos = 0; pos < cass_ring_size(r); pos++) {
+            uint16_t want[64];
+            size_t n = plain_walk(r, nodes, NODES, &k, pos, want);
+            size_t got_n;
+            const uint16_t *got = cass_ring_at(reps, pos, &got_n);
+
+            if (n != got_n || memcmp(got, want, n * sizeof(*got)) != 0) {
+                test_fail(__FILE__, __LINE__, "%s at %zu: %s", specs[s], pos, at(reps, pos));
+                cass_ring_unref(r);
+                return;
+            }
+        }
+    }
+    cass_ring_unref(r);
+}
+
 TEST(ring_single_node)
 {
     static const struct hnode one[] = { { "dc1", "r1", 1, { 42 } } };
