@@ -114,6 +114,21 @@ at(const struct cass_ring_replicas *reps, size_t pos)
     return buf;
 }
 
+/* True when REPS has WANT[pos] at each of N positions; otherwise a failure naming WHAT. */
+static bool
+rows_match(const struct cass_ring_replicas *reps, const char *const *want, size_t n,
+           const char *what)
+{
+    for (size_t pos = 0; pos < n; pos++) {
+        if (strcmp(at(reps, pos), want[pos]) != 0) {
+            test_fail(__FILE__, __LINE__, "%s at %zu: %s, want %s", what, pos, at(reps, pos),
+                      want[pos]);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- the ring -------------------------------------------------------------------------------- */
 
 /* Three nodes with one token each: -100 (node 0), 0 (node 1), 100 (node 2). */
@@ -221,14 +236,10 @@ TEST(ring_simple_strategy_vnodes)
     EQ(cass_ring_token(r, 3, NULL), 200);
     ks_simple(&k, 2);
     reps = cass_ring_replicas(r, &k.ks);
-    for (size_t pos = 0; pos < 5; pos++) {
-        STREQ(at(reps, pos), rf2[pos]);
-    }
+    OK(rows_match(reps, rf2, 5, "rf2"));
     ks_simple(&k, 3);
     reps = cass_ring_replicas(r, &k.ks);
-    for (size_t pos = 0; pos < 5; pos++) {
-        STREQ(at(reps, pos), rf3[pos]);
-    }
+    OK(rows_match(reps, rf3, 5, "rf3"));
     cass_ring_unref(r);
 }
 
@@ -246,7 +257,7 @@ static const struct hnode two_dcs[] = {
 
 /* The replicas of replication SPEC on two_dcs at each position, compared with WANT. */
 static void
-check_two_dcs(const char *spec, size_t stride, const char *const want[8])
+check_two_dcs(const char *spec, size_t stride, const char *const *want)
 {
     struct cass_ring *r;
     struct hks k;
@@ -258,79 +269,47 @@ check_two_dcs(const char *spec, size_t stride, const char *const want[8])
     OK(reps != NULL);
     EQ(reps->stride, stride);
     for (size_t pos = 0; pos < 8; pos++) {
-        size_t n;
-
-        (void)cass_ring_at(reps, pos, &n);
-        EQ(n, stride);
-        if (strcmp(at(reps, pos), want[pos]) != 0) {
-            test_fail(__FILE__, __LINE__, "%s at %zu: %s, want %s", spec, pos, at(reps, pos),
-                      want[pos]);
-            break;
-        }
+        EQ(reps->counts[pos], stride);
     }
+    (void)rows_match(reps, want, 8, spec);
     cass_ring_unref(r);
 }
 
-TEST(ring_nts_two_dcs_racks_first)
-{
+/* Replications on two_dcs and their replicas at each position, in Cassandra's order. */
+static const struct {
+    const char *spec;                       /* the replication, "dc=rf,..." */
+    size_t      stride;                     /* replicas at every position */
+    const char *want[8];                    /* node ids at positions 0 to 7 */
+} two_dcs_cases[] = {
     /*
      * dc1 RF 3 over 3 racks: one node per rack, no repeats (n2 and n5 are skipped from 10: their
-     * racks are used); dc2 RF 2 over 2 racks. In ring order, as Cassandra lists them.
+     * racks are used); dc2 RF 2 over 2 racks.
      */
-    static const char *const want[8] = {
-        "01347", "12347", "23467", "34670", "45670", "56704", "67034", "70134",
-    };
-
-    check_two_dcs("dc1=3,dc2=2", 5, want);
-}
-
-TEST(ring_nts_two_dcs_rack_repeats)
-{
+    { "dc1=3,dc2=2", 5,
+      { "01347", "12347", "23467", "34670", "45670", "56704", "67034", "70134" } },
     /*
      * dc1 RF 4 over 3 racks: one repeat allowed, and it is the first met (from 10: n2 right
      * after n0, before n3 and n7; the drivers would list it last). dc2 RF 1: its first node.
      */
-    static const char *const want[8] = {
-        "01237", "12357", "23457", "34570", "45702", "56702", "67023", "70123",
-    };
-
-    check_two_dcs("dc1=4,dc2=1", 5, want);
-}
-
-TEST(ring_nts_fewer_racks_than_rf)
-{
+    { "dc1=4,dc2=1", 5,
+      { "01237", "12357", "23457", "34570", "45702", "56702", "67023", "70123" } },
     /* dc2 RF 3 over racks X, Y: all three nodes, the repeated rack where it is met. */
-    static const char *const want[8] = {
-        "146", "146", "461", "461", "461", "614", "614", "146",
-    };
-
-    check_two_dcs("dc2=3", 3, want);
-}
-
-TEST(ring_nts_rf_above_dc_nodes)
-{
+    { "dc2=3", 3, { "146", "146", "461", "461", "461", "614", "614", "146" } },
     /* dc2 RF 7 on 3 nodes: all three; dc1 RF 1 alongside. */
-    static const char *const want[8] = {
-        "0146", "1246", "2461", "3461", "4561", "5614", "6714", "7146",
-    };
-
-    check_two_dcs("dc1=1,dc2=7", 4, want);
-}
-
-TEST(ring_nts_dc_without_nodes_and_exact_names)
-{
-    static const char *const dc1[8] = {
-        "0", "2", "2", "3", "5", "5", "7", "7",
-    };
-    static const char *const none[8] = { "", "", "", "", "", "", "", "" };
-
+    { "dc1=1,dc2=7", 4, { "0146", "1246", "2461", "3461", "4561", "5614", "6714", "7146" } },
     /* dc9 has no node: it adds nothing and does not hold dc1 back. */
-    check_two_dcs("dc1=1,dc9=3", 1, dc1);
-    /* Names compare exactly: DC1 and "dc1 " are not dc1. */
-    check_two_dcs("DC1=3", 0, none);
-    check_two_dcs("dc1 =3", 0, none);
-    /* RF 0 adds nothing either. */
-    check_two_dcs("dc1=0,dc2=0", 0, none);
+    { "dc1=1,dc9=3", 1, { "0", "2", "2", "3", "5", "5", "7", "7" } },
+    /* Names compare exactly: DC1 and "dc1 " are not dc1. RF 0 adds nothing either. */
+    { "DC1=3", 0, { "", "", "", "", "", "", "", "" } },
+    { "dc1 =3", 0, { "", "", "", "", "", "", "", "" } },
+    { "dc1=0,dc2=0", 0, { "", "", "", "", "", "", "", "" } },
+};
+
+TEST(ring_nts_two_dcs_with_racks)
+{
+    for (size_t i = 0; i < sizeof(two_dcs_cases) / sizeof(two_dcs_cases[0]) && !test_failed; i++) {
+        check_two_dcs(two_dcs_cases[i].spec, two_dcs_cases[i].stride, two_dcs_cases[i].want);
+    }
 }
 
 TEST(ring_nts_vnodes)
@@ -355,14 +334,10 @@ TEST(ring_nts_vnodes)
     EQ(build(vn, 3, &r), 0);
     OK(ks_nts(&k, "dc1=2"));
     reps = cass_ring_replicas(r, &k.ks);
-    for (size_t pos = 0; pos < 5; pos++) {
-        STREQ(at(reps, pos), rf2[pos]);
-    }
+    OK(rows_match(reps, rf2, 5, "rf2"));
     OK(ks_nts(&k, "dc1=3"));
     reps = cass_ring_replicas(r, &k.ks);
-    for (size_t pos = 0; pos < 5; pos++) {
-        STREQ(at(reps, pos), rf3[pos]);
-    }
+    OK(rows_match(reps, rf3, 5, "rf3"));
     cass_ring_unref(r);
 }
 
