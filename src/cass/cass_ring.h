@@ -14,7 +14,7 @@
  *
  * Replica placement follows Cassandra's own strategies (locator/SimpleStrategy and
  * NetworkTopologyStrategy.calculateNaturalReplicas), replicas listed in the order Cassandra lists
- * them: the order the walk met them, so the first is the primary.
+ * them: the order the walk met them (so the first is the token's owner when its DC has replicas).
  *   SimpleStrategy: walking the ring clockwise from the token's position, the first RF distinct
  *   nodes (capped at the nodes of the ring).
  *   NetworkTopologyStrategy: one walk clockwise from the token's position serves every data

@@ -92,7 +92,8 @@ def ring_lines(rng, name, spec, repls):
                                       for t in ring))
         probes = [MIN_LONG, MAX_LONG, ring[-1] + 1, rng.randint(MIN_LONG, MAX_LONG)]
         for token in probes:
-            lines.append("tok %d %s" % (token, ids(hosts, tmap.get_replicas(ks, Murmur3Token(token)))))
+            replicas = tmap.get_replicas(ks, Murmur3Token(token))
+            lines.append("tok %d %s" % (token, ids(hosts, replicas)))
         for _ in range(2):
             key = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 24)))
             lines.append("key %s %s" % (key.hex(), ids(hosts, meta.get_replicas(ks, key))))
