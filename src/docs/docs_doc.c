@@ -24,6 +24,7 @@
 #include "api/cql_json.h"
 #include "cass/cass_query.h"
 #include "core/json_w.h"
+#include "core/log.h"
 #include "cql_req.h"
 #include "cql_resp.h"
 #include "cql_value.h"
@@ -330,6 +331,8 @@ on_batch(struct cass_req *creq, int status, const struct cass_resp *resp)
         return;
     }
     if (err.code == CQL_ERRCODE_UNPREPARED && b->reprepares < MAX_REPREPARES) {
+        log_info("%s: a document's batch refers to statements the server forgot; preparing "
+                 "them again", cass_conn_name(b->conn));
         b->reprepares++;
         b->reprep_del = op->replace;
         send_reprepare(op);
