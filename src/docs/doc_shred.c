@@ -26,9 +26,6 @@
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
 
-/* Members of an object below which duplicate names are looked for pairwise. */
-#define DEDUP_PAIRWISE  16
-
 static const char *const value_columns[] = { "leaf", "text_value", "dbl_value", "bool_value" };
 
 /* ---- the table ------------------------------------------------------------------------------- */
@@ -192,6 +189,19 @@ unescape(struct arena *a, const char *s, size_t len)
     return out;
 }
 
+/* FNV-1a of P (LEN bytes), never 0 (a free slot's mark in the tables below). */
+static uint64_t
+key_hash(const uint8_t *p, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;         /* FNV-1a */
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h == 0 ? 1 : h;
+}
+
 /* ---- shredding ------------------------------------------------------------------------------- */
 
 /* One shredding run. */
@@ -306,88 +316,41 @@ shred_array(struct shred *s, const struct cql_json_node *v, const struct doc_shr
     return 0;
 }
 
-/* Orders members by name, then by place, for the duplicate search of large objects. */
-static int
-member_cmp(const void *x, const void *y)
-{
-    const struct cql_json_node *a = *(const struct cql_json_node *const *)x;
-    const struct cql_json_node *b = *(const struct cql_json_node *const *)y;
-    size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
-    int c = n == 0 ? 0 : memcmp(a->name, b->name, n);
-
-    if (c != 0) {
-        return c;
-    }
-    if (a->name_len != b->name_len) {
-        return a->name_len < b->name_len ? -1 : 1;
-    }
-    return a->offset < b->offset ? -1 : a->offset > b->offset ? 1 : 0;
-}
-
-static bool
-same_name(const struct cql_json_node *a, const struct cql_json_node *b)
-{
-    return a->name_len == b->name_len && (a->name_len == 0
-                                          || memcmp(a->name, b->name, a->name_len) == 0);
-}
-
 /*
  * The members of object V as Jackson's ObjectNode holds them: a repeated name keeps the place of
  * its first occurrence and the value of its last. Fills MEMBERS (V->n slots) with the member to
- * use at each place, NULL where a repeat was folded into an earlier place.
+ * use at each place, NULL where a repeat was folded into an earlier place. Names are found again
+ * through a hash table of places, so a large object costs one pass.
  */
 static void
 members_of(struct shred *s, const struct cql_json_node *v, const struct cql_json_node **members)
 {
-    const struct cql_json_node *m;
+    size_t cap = 16;
+    size_t *slot;                   /* a place + 1, or 0 when free */
     size_t i = 0;
 
-    for (m = v->child; m != NULL; m = m->next) {
-        members[i++] = m;
+    while (cap < v->n * 2) {
+        cap *= 2;
     }
-    if (v->n <= DEDUP_PAIRWISE) {
-        for (i = 0; i < v->n; i++) {
-            for (size_t k = i + 1; members[i] != NULL && k < v->n; k++) {
-                if (members[k] != NULL && same_name(members[i], members[k])) {
-                    members[i] = members[k];
-                    members[k] = NULL;
-                }
+    slot = arena_alloc(s->a, cap * sizeof(*slot));
+    memset(slot, 0, cap * sizeof(*slot));
+    for (const struct cql_json_node *m = v->child; m != NULL; m = m->next, i++) {
+        size_t k = (size_t)key_hash((const uint8_t *)m->name, m->name_len) & (cap - 1);
+
+        members[i] = m;
+        while (slot[k] != 0) {
+            const struct cql_json_node *first = members[slot[k] - 1];
+
+            if (first->name_len == m->name_len
+                && (m->name_len == 0 || memcmp(first->name, m->name, m->name_len) == 0)) {
+                members[slot[k] - 1] = m;
+                members[i] = NULL;
+                break;
             }
+            k = (k + 1) & (cap - 1);
         }
-        return;
-    }
-    {
-        const struct cql_json_node **sorted = arena_alloc(s->a, v->n * sizeof(*sorted));
-        size_t *place = arena_alloc(s->a, v->n * sizeof(*place));
-
-        /* offsets grow along the object, so an offset's rank is its place */
-        memcpy(sorted, members, v->n * sizeof(*sorted));
-        qsort(sorted, v->n, sizeof(*sorted), member_cmp);
-        for (i = 0; i < v->n; i++) {
-            size_t lo = 0, hi = v->n;
-
-            while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-
-                if (members[mid]->offset < sorted[i]->offset) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            place[i] = lo;
-        }
-        for (i = 0; i < v->n;) {
-            size_t k = i;
-
-            while (k + 1 < v->n && same_name(sorted[i], sorted[k + 1])) {
-                k++;
-            }
-            members[place[i]] = sorted[k];
-            for (size_t j = i + 1; j <= k; j++) {
-                members[place[j]] = NULL;
-            }
-            i = k + 1;
+        if (slot[k] == 0) {
+            slot[k] = i + 1;
         }
     }
 }
@@ -720,17 +683,6 @@ struct doc_shred_wmap {
     size_t        n;                /* slots in use */
 };
 
-static uint64_t
-key_hash(const uint8_t *p, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;         /* FNV-1a */
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h == 0 ? 1 : h;
-}
 
 static struct wslot *
 wmap_slot(const struct doc_shred_wmap *m, const uint8_t *key, size_t len, uint64_t h)
@@ -1154,35 +1106,34 @@ is_array_path(struct cql_str p)
     return p.len >= 2 && p.p[0] == '[' && p.p[p.len - 1] == ']';
 }
 
-/* Java's Integer.parseInt of S: an optional sign and ASCII digits, in int range. */
-static int
-java_parse_int(struct cql_str s, long *out)
+int
+doc_shred_parse_int(const char *s, size_t len, int32_t *out)
 {
     size_t i = 0;
     bool neg = false;
-    long n = 0;
+    int64_t n = 0;
 
-    if (s.len > 0 && (s.p[0] == '-' || s.p[0] == '+')) {
-        neg = s.p[0] == '-';
+    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
         i = 1;
     }
-    if (i == s.len) {
+    if (i == len) {
         return -1;
     }
-    for (; i < s.len; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') {
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
             return -1;
         }
-        n = n * 10 + (s.p[i] - '0');
-        if (n > 2147483648L) {
+        n = n * 10 + (s[i] - '0');
+        if (n > (int64_t)INT32_MAX + 1) {
             return -1;
         }
     }
     n = neg ? -n : n;
-    if (n > 2147483647L) {
+    if (n > INT32_MAX) {
         return -1;
     }
-    *out = n;
+    *out = (int32_t)n;
     return 0;
 }
 
@@ -1210,14 +1161,14 @@ convert_single(struct arena *a, struct cql_wr *w, struct cql_str p, struct doc_s
 {
     struct cql_str inner = { p.p + 1, p.len >= 2 ? p.len - 2 : 0 };
     char num[16];
-    long idx;
+    int32_t idx;
     int n;
 
     if (!is_array_path(p) || str_is(inner, "*")) {
         cql_wr_raw(w, p.p, p.len);
         return 0;
     }
-    if (java_parse_int(inner, &idx) != 0) {
+    if (doc_shred_parse_int(inner.p, inner.len, &idx) != 0) {
         return field_fail(a, err, "Array path ", p, " is not valid.");
     }
     if (idx > DOC_SHRED_MAX_ARRAY - 1) {
@@ -1225,7 +1176,7 @@ convert_single(struct arena *a, struct cql_wr *w, struct cql_str p, struct doc_s
         err->len = strlen(err->desc);
         return E_INVALID;
     }
-    n = snprintf(num, sizeof(num), "%ld", idx);
+    n = snprintf(num, sizeof(num), "%d", (int)idx);
     cql_wr_byte(w, '[');
     for (int k = n; k < 6; k++) {
         cql_wr_byte(w, '0');

@@ -236,4 +236,12 @@ int doc_shred_fields_parse(const char *s, size_t len, struct arena *a,
 /* Whether IN lies on one of the paths of F (always with none): DocsApiUtils.isRowOnPath. */
 bool doc_shred_fields_match(const struct doc_shred_fields *f, const struct doc_shred_in *in);
 
+/* ---- numbers --------------------------------------------------------------------------------- */
+
+/*
+ * Java's Integer.parseInt of S (LEN bytes), as Stargate reads array indices and query
+ * parameters: an optional sign and ASCII digits, in int range. Returns 0 with *OUT, or -1.
+ */
+int doc_shred_parse_int(const char *s, size_t len, int32_t *out) MUSTCHECK;
+
 #endif /* DOCS_DOC_SHRED_H */

@@ -60,6 +60,19 @@ docs_api_names(struct http_req *req, bool with_coll, struct docs_names *n)
     return 0;
 }
 
+bool
+docs_api_body_empty(const struct http_req *req)
+{
+    for (size_t i = 0; i < req->body_len; i++) {
+        uint8_t c = req->body[i];
+
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
 void
 docs_api_fail(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
               const char *c)
@@ -111,6 +124,32 @@ docs_api_violations_respond(struct http_req *req, const struct docs_violations *
     return true;
 }
 
+const struct cass_meta_keyspace *
+docs_api_namespace(struct http_req *req, const struct docs_names *n, bool in_collections,
+                   struct cass_meta **m)
+{
+    const struct cass_meta_keyspace *ks;
+
+    *m = api_schema_ref();
+    if (*m == NULL) {
+        api_respond_not_ready(req);
+        return NULL;
+    }
+    ks = cass_meta_keyspace(*m, n->ns, n->ns_len);
+    if (ks != NULL) {
+        return ks;
+    }
+    cass_meta_unref(*m);
+    *m = NULL;
+    if (in_collections) {
+        docs_api_fail(req, 404, "Unknown namespace ", n->ns, n->ns_len,
+                      ", you must create it first.");
+    } else {
+        docs_api_fail(req, 404, "Namespace ", n->ns, n->ns_len, " does not exist.");
+    }
+    return NULL;
+}
+
 enum docs_coll
 docs_api_collection(struct http_req *req, const struct docs_names *n, bool missing_ok,
                     struct cass_meta **m, const struct cass_meta_table **t)
@@ -119,16 +158,9 @@ docs_api_collection(struct http_req *req, const struct docs_names *n, bool missi
     struct cql_wr msg;
 
     *t = NULL;
-    *m = api_schema_ref();
-    if (*m == NULL) {
-        api_respond_not_ready(req);
-        return DOCS_COLL_ANSWERED;
-    }
-    ks = cass_meta_keyspace(*m, n->ns, n->ns_len);
+    ks = docs_api_namespace(req, n, true, m);
     if (ks == NULL) {
-        docs_api_fail(req, 404, "Unknown namespace ", n->ns, n->ns_len,
-                      ", you must create it first.");
-        goto answered;
+        return DOCS_COLL_ANSWERED;
     }
     *t = cass_meta_table(ks, n->coll, n->coll_len);
     if (*t == NULL && missing_ok) {

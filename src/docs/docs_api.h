@@ -57,6 +57,9 @@ int docs_api_names(struct http_req *req, bool with_coll, struct docs_names *n) M
 /* True when S (LEN bytes) is one or more ASCII letters, digits or underscores. */
 bool docs_api_word(const char *s, size_t len);
 
+/* True when REQ has no body, or only JSON blanks: Jackson reads no value from it. */
+bool docs_api_body_empty(const struct http_req *req);
+
 /* Answers STATUS with the description A, B (B_LEN bytes, may be NULL) and C (may be NULL). */
 void docs_api_fail(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
                    const char *c);
@@ -75,6 +78,16 @@ void docs_api_violation(struct docs_violations *v, const char *msg);
  * does, and returns true, when V holds any message; else returns false.
  */
 bool docs_api_violations_respond(struct http_req *req, const struct docs_violations *v);
+
+/*
+ * Finds namespace N in a new snapshot reference *M. Otherwise answers, with *M dropped, and
+ * returns NULL: 503 without a snapshot, else 404 with Stargate's text, "Namespace <ns> does not
+ * exist." on the namespace routes or, with IN_COLLECTIONS, "Unknown namespace <ns>, you must
+ * create it first." on collection and document routes.
+ */
+const struct cass_meta_keyspace *docs_api_namespace(struct http_req *req,
+                                                    const struct docs_names *n,
+                                                    bool in_collections, struct cass_meta **m);
 
 /* Where a collection lookup left the request. */
 enum docs_coll {

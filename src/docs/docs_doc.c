@@ -96,38 +96,6 @@ op_new(struct http_req *req)
     return op;
 }
 
-/* Java's Integer.valueOf of a query parameter: 0 with *OUT, or -1. */
-static int
-param_int(const char *s, int32_t *out)
-{
-    size_t i = 0, len = strlen(s);
-    bool neg = false;
-    int64_t n = 0;
-
-    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == len) {
-        return -1;
-    }
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        n = n * 10 + (s[i] - '0');
-        if (n > 2147483648LL) {
-            return -1;
-        }
-    }
-    n = neg ? -n : n;
-    if (n > INT32_MAX) {
-        return -1;
-    }
-    *out = (int32_t)n;
-    return 0;
-}
-
 /*
  * Decodes {id} into OP. The server decodes a path as UTF-8 and puts U+FFFD where it cannot, so
  * a document id is always valid text. Answers 404 and returns -1 for a bad escape.
@@ -286,6 +254,33 @@ on_reprepared(struct cass_req *creq, int status, const struct cass_resp *resp)
     }
 }
 
+/* The writer of the batch's next request (BATCH or PREPARE), or NULL after ending the batch. */
+static struct cql_wr *
+batch_begin(struct doc_op *op, int16_t *stream)
+{
+    int rc = 0;
+    struct cql_wr *w = cass_conn_begin(op->b.conn, &op->b.creq, stream, &rc);
+
+    if (w == NULL) {
+        batch_end(op, rc, NULL);
+    }
+    return w;
+}
+
+/* Queues the request written since batch_begin; CB gets its answer. */
+static void
+batch_commit(struct doc_op *op, cass_req_cb cb)
+{
+    int rc;
+
+    op->b.creq.cb = cb;
+    rc = cass_conn_commit(op->b.conn, &op->b.creq,
+                          api_worker_of(op->req)->conf->request_timeout_ms);
+    if (rc != 0) {
+        batch_end(op, rc, NULL);
+    }
+}
+
 /* Prepares the DELETE (when reprep_del) or the INSERT again on the batch's connection. */
 static void
 send_reprepare(struct doc_op *op)
@@ -295,19 +290,12 @@ send_reprepare(struct doc_op *op)
     struct cql_str ks = { NULL, 0 };
     struct cql_wr *w;
     int16_t stream;
-    int rc = 0;
 
-    w = cass_conn_begin(b->conn, &b->creq, &stream, &rc);
-    if (w == NULL) {
-        batch_end(op, rc, NULL);
-        return;
-    }
-    (void)cql_req_prepare(w, cass_conn_version(b->conn), stream, (const char *)text->p,
-                          text->len, ks);
-    b->creq.cb = on_reprepared;
-    rc = cass_conn_commit(b->conn, &b->creq, api_worker_of(op->req)->conf->request_timeout_ms);
-    if (rc != 0) {
-        batch_end(op, rc, NULL);
+    w = batch_begin(op, &stream);
+    if (w != NULL) {
+        (void)cql_req_prepare(w, cass_conn_version(b->conn), stream, (const char *)text->p,
+                              text->len, ks);
+        batch_commit(op, on_reprepared);
     }
 }
 
@@ -350,7 +338,6 @@ batch_send(struct doc_op *op)
     struct cql_query_params qp;
     struct cql_wr *w;
     int16_t stream;
-    int rc = 0;
 
     for (uint16_t i = 0; i < b->n; i++) {
         size_t end = i + 1 < b->n ? b->off[i + 1] : b->vals.len;
@@ -364,17 +351,11 @@ batch_send(struct doc_op *op)
         stmts[i].values.count = b->count[i];
     }
     cql_query_params_init(&qp, CQL_CL_LOCAL_QUORUM);
-    w = cass_conn_begin(b->conn, &b->creq, &stream, &rc);
-    if (w == NULL) {
-        batch_end(op, rc, NULL);
-        return;
-    }
-    (void)cql_req_batch(w, cass_conn_version(b->conn), stream, CQL_BATCH_LOGGED, stmts, b->n,
-                        &qp);
-    b->creq.cb = on_batch;
-    rc = cass_conn_commit(b->conn, &b->creq, api_worker_of(op->req)->conf->request_timeout_ms);
-    if (rc != 0) {
-        batch_end(op, rc, NULL);
+    w = batch_begin(op, &stream);
+    if (w != NULL) {
+        (void)cql_req_batch(w, cass_conn_version(b->conn), stream, CQL_BATCH_LOGGED, stmts, b->n,
+                            &qp);
+        batch_commit(op, on_batch);
     }
 }
 
@@ -550,15 +531,11 @@ write_validate(struct doc_op *op)
     struct docs_violations viol = { { NULL }, 0 };
     struct cql_json_node *root = NULL;
     struct cql_json_err err;
-    bool empty = true;
+    bool empty = docs_api_body_empty(req);
 
-    if (ttl != NULL && param_int(ttl, &op->ttl) != 0) {
+    if (ttl != NULL && doc_shred_parse_int(ttl, strlen(ttl), &op->ttl) != 0) {
         http_respond_error(req, 404, "HTTP 404 Not Found", NULL);
         return -1;
-    }
-    for (size_t i = 0; i < req->body_len && empty; i++) {
-        empty = req->body[i] == ' ' || req->body[i] == '\t' || req->body[i] == '\n'
-                || req->body[i] == '\r';
     }
     if (!empty && cql_json_parse((const char *)req->body, req->body_len, CQL_JSON_DEEP, &a,
                                  &root, &err) != 0) {
@@ -747,7 +724,7 @@ document_get(struct http_req *req)
     if (docs_api_names(req, true, &op->n) != 0 || id_of(op) != 0) {
         return;
     }
-    if (size != NULL && param_int(size, &n) != 0) {
+    if (size != NULL && doc_shred_parse_int(size, strlen(size), &n) != 0) {
         http_respond_error(req, 404, "HTTP 404 Not Found", NULL);
         return;
     }

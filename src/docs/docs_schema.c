@@ -209,6 +209,13 @@ chain_send(struct chain *c)
     }
 }
 
+/* Runs the chain at req->data, once the grant check let REQ through. */
+static void
+chain_run(struct http_req *req)
+{
+    chain_send(req->data);
+}
+
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
 /* A namespace as Stargate's NamespaceDto: replicas for SimpleStrategy, else datacenters. */
@@ -284,27 +291,12 @@ namespaces_list(struct http_req *req)
     data_end(req, &j, &body, raw, m);
 }
 
-/* The namespace of {ks} in a new snapshot reference *M, or NULL after answering 404 (or 503). */
-static const struct cass_meta_keyspace *
-namespace_find(struct http_req *req, const struct docs_names *n, struct cass_meta **m)
-{
-    const struct cass_meta_keyspace *ks;
-
-    *m = api_schema_ref();
-    if (*m == NULL) {
-        api_respond_not_ready(req);
-        return NULL;
-    }
-    ks = cass_meta_keyspace(*m, n->ns, n->ns_len);
-    if (ks == NULL) {
-        cass_meta_unref(*m);
-        docs_api_fail(req, 404, "Namespace ", n->ns, n->ns_len, " does not exist.");
-    }
-    return ks;
-}
-
+/*
+ * GET /v2/schemas/namespaces/{ns} (COLLECTIONS false), or GET /v2/namespaces/{ns}/collections:
+ * the collection tables of the namespace as Stargate's CollectionDto, without an upgrade.
+ */
 static void
-namespace_get(struct http_req *req)
+namespace_read(struct http_req *req, bool collections)
 {
     struct docs_names n;
     struct cass_meta *m;
@@ -313,40 +305,16 @@ namespace_get(struct http_req *req)
     struct cql_wr body;
     struct jw j;
 
-    if (docs_api_names(req, false, &n) != 0 || (ks = namespace_find(req, &n, &m)) == NULL) {
+    if (docs_api_names(req, false, &n) != 0
+        || (ks = docs_api_namespace(req, &n, collections, &m)) == NULL) {
         return;
     }
     data_begin(&j, &body, raw);
-    write_namespace(&j, ks);
-    data_end(req, &j, &body, raw, m);
-}
-
-static void
-collections_list(struct http_req *req)
-{
-    struct docs_names n;
-    struct cass_meta *m;
-    const struct cass_meta_keyspace *ks;
-    bool raw = api_raw(req);
-    struct cql_wr body;
-    struct jw j;
-
-    if (docs_api_names(req, false, &n) != 0) {
+    if (!collections) {
+        write_namespace(&j, ks);
+        data_end(req, &j, &body, raw, m);
         return;
     }
-    m = api_schema_ref();
-    if (m == NULL) {
-        api_respond_not_ready(req);
-        return;
-    }
-    ks = cass_meta_keyspace(m, n.ns, n.ns_len);
-    if (ks == NULL) {
-        cass_meta_unref(m);
-        docs_api_fail(req, 404, "Unknown namespace ", n.ns, n.ns_len,
-                      ", you must create it first.");
-        return;
-    }
-    data_begin(&j, &body, raw);
     jw_array_begin(&j);
     for (uint32_t i = 0; i < ks->ntables; i++) {
         if (doc_shred_is_collection(&ks->tables[i])) {
@@ -360,6 +328,18 @@ collections_list(struct http_req *req)
     }
     jw_array_end(&j);
     data_end(req, &j, &body, raw, m);
+}
+
+static void
+namespace_get(struct http_req *req)
+{
+    namespace_read(req, false);
+}
+
+static void
+collections_list(struct http_req *req)
+{
+    namespace_read(req, true);
 }
 
 /* ---- request bodies -------------------------------------------------------------------------- */
@@ -390,7 +370,7 @@ dto_body(struct http_req *req)
     struct cql_json_node *root = NULL;
     struct cql_json_err err;
 
-    if (req->body == NULL || blank((const char *)req->body, req->body_len)) {
+    if (docs_api_body_empty(req)) {
         http_respond_error(req, 400, "Request invalid: payload not provided.", NULL);
         return NULL;
     }
@@ -448,52 +428,23 @@ dto_string(const struct cql_json_node *v, const char **s, size_t *len)
 static int
 dto_int(struct arena *a, const struct cql_json_node *v, bool *set, int32_t *out)
 {
-    const char *s;
-    size_t len, i = 0;
-    bool neg = false;
-    int64_t n = 0;
-
     *set = false;
     if (v == NULL || v->kind == CQL_JSON_NULL
         || (v->kind == CQL_JSON_STRING && v->len == 0)) {
         return 0;
     }
-    if (v->kind != CQL_JSON_NUMBER && v->kind != CQL_JSON_STRING) {
-        return -1;
-    }
-    s = v->s;
-    len = v->len;
     if (v->kind == CQL_JSON_NUMBER && !v->integral) {
-        double d = strtod(arena_strndup(a, s, len), NULL);
+        double d = strtod(arena_strndup(a, v->s, v->len), NULL);
 
         if (!(d > -2147483649.0 && d < 2147483648.0)) {
             return -1;
         }
         *out = (int32_t)d;
-        *set = true;
-        return 0;
-    }
-    if (i < len && (s[i] == '-' || s[i] == '+')) {
-        neg = s[i] == '-';
-        i++;
-    }
-    if (i == len) {
+    } else if (v->kind != CQL_JSON_NUMBER && v->kind != CQL_JSON_STRING) {
+        return -1;
+    } else if (doc_shred_parse_int(v->s, v->len, out) != 0) {
         return -1;
     }
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        n = n * 10 + (s[i] - '0');
-        if (n > 2147483648LL) {
-            return -1;
-        }
-    }
-    n = neg ? -n : n;
-    if (n > INT32_MAX) {
-        return -1;
-    }
-    *out = (int32_t)n;
     *set = true;
     return 0;
 }
@@ -545,7 +496,8 @@ bind_datacenters(struct http_req *req, struct ns_create *nc, const struct cql_js
             return -1;
         }
         if (d->name == NULL || blank(d->name, d->len)) {
-            docs_api_violation(viol, "a datacenter `name` is required when using `NetworkTopologyStrategy`");
+            docs_api_violation(viol, "a datacenter `name` is required when using "
+                                     "`NetworkTopologyStrategy`");
         }
         if (d->has_replicas && d->replicas < 1) {
             docs_api_violation(viol, "minimum amount of `replicas` for a datacenter is one");
@@ -601,14 +553,6 @@ on_namespace_created(struct chain *c)
         body.err = E_INVALID;
     }
     http_respond_json(req, 201, &body);
-}
-
-static void
-namespace_create_run(struct http_req *req)
-{
-    struct ns_create *nc = req->data;
-
-    chain_send(&nc->c);
 }
 
 static void
@@ -684,8 +628,8 @@ namespace_create(struct http_req *req)
     }
     WR_LIT(w, " }");
     chain_add_grant(&nc->c, "KEYSPACE", &nc->n);
-    req->data = nc;
-    docs_api_need(req, AUTHZ_CREATE, AUTHZ_ALL_KEYSPACES, namespace_create_run);
+    req->data = &nc->c;
+    docs_api_need(req, AUTHZ_CREATE, AUTHZ_ALL_KEYSPACES, chain_run);
 }
 
 /* ---- DELETE /v2/schemas/namespaces/{ns} and .../collections/{coll} --------------------------- */
@@ -706,14 +650,6 @@ on_dropped(struct chain *c)
     http_respond(c->req, 204, NULL, NULL, 0);
 }
 
-static void
-drop_run(struct http_req *req)
-{
-    struct drop *d = req->data;
-
-    chain_send(&d->c);
-}
-
 /* Drops N: the collection when N names one, else the namespace, once REQ may. */
 static void
 drop_start(struct http_req *req, const struct docs_names *n)
@@ -731,8 +667,8 @@ drop_start(struct http_req *req, const struct docs_names *n)
         WR_LIT(w, "DROP KEYSPACE ");
         api_quote_ident(w, n->ns, n->ns_len);
     }
-    req->data = d;
-    docs_api_need(req, AUTHZ_DROP, n->coll != NULL ? AUTHZ_TABLE : AUTHZ_KEYSPACE, drop_run);
+    req->data = &d->c;
+    docs_api_need(req, AUTHZ_DROP, n->coll != NULL ? AUTHZ_TABLE : AUTHZ_KEYSPACE, chain_run);
 }
 
 static void
@@ -741,7 +677,7 @@ namespace_delete(struct http_req *req)
     struct docs_names n;
     struct cass_meta *m;
 
-    if (docs_api_names(req, false, &n) != 0 || namespace_find(req, &n, &m) == NULL) {
+    if (docs_api_names(req, false, &n) != 0 || docs_api_namespace(req, &n, false, &m) == NULL) {
         return;
     }
     cass_meta_unref(m);

@@ -631,7 +631,7 @@ TEST(doc_shred_repeated_member_names)
     /* the first place, the last value, as Jackson's ObjectNode keeps them */
     EQ(shred(&a, "{\"a\":1,\"b\":2,\"a\":{\"x\":3},\"b\":4,\"c\":5,\"a\":6}", &rows, &err), 0);
     STREQ(rows_text(&a, &rows), "a n:6\nb n:4\nc n:5\n");
-    /* the same in an object too large for the pairwise search */
+    /* the same in a larger object, with several names repeated */
     cql_wr_init(&w, NULL, 0, arena_wr_grow, &a);
     cql_wr_raw(&w, "{\"z\":0", 6);
     for (int i = 0; i < 30; i++) {
@@ -1187,4 +1187,44 @@ TEST(doc_shred_fields_filter_a_document)
     }
     STREQ(assemble(&a, v, kept, NULL), "{\"b\":{\"x\":[true]},\"c\":[null,6]}");
     arena_deinit(&a);
+}
+
+/* ---- numbers --------------------------------------------------------------------------------- */
+
+TEST(doc_shred_parse_int)
+{
+    static const struct {
+        const char *s;                  /* text */
+        int         ok;                 /* Integer.parseInt takes it */
+        int32_t     v;                  /* and reads this */
+    } cases[] = {
+        { "0", 1, 0 },
+        { "+5", 1, 5 },
+        { "-1", 1, -1 },
+        { "007", 1, 7 },
+        { "2147483647", 1, INT32_MAX },
+        { "-2147483648", 1, INT32_MIN },
+        { "2147483648", 0, 0 },
+        { "-2147483649", 0, 0 },
+        { "99999999999999999999", 0, 0 },
+        { "", 0, 0 },
+        { "-", 0, 0 },
+        { "+", 0, 0 },
+        { "1a", 0, 0 },
+        { " 1", 0, 0 },
+        { "1.0", 0, 0 },
+        { "--1", 0, 0 },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        int32_t v = 12345;
+        int rc = doc_shred_parse_int(cases[i].s, strlen(cases[i].s), &v);
+
+        EQ(rc == 0, cases[i].ok);
+        if (cases[i].ok) {
+            EQ(v, cases[i].v);
+        } else {
+            EQ(v, 12345);
+        }
+    }
 }
