@@ -49,6 +49,7 @@ CORE_SRCS  := $(wildcard src/core/*.c)
 CASS_SRCS  := $(wildcard src/cass/*.c)
 HTTP_SRCS  := $(wildcard src/http/*.c)
 API_SRCS   := $(wildcard src/api/*.c)
+DOCS_SRCS  := $(wildcard src/docs/*.c)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 
 PROTO_OBJS := $(PROTO_SRCS:%.c=$(O)/%.o)
@@ -56,6 +57,7 @@ CORE_OBJS  := $(CORE_SRCS:%.c=$(O)/%.o)
 CASS_OBJS  := $(CASS_SRCS:%.c=$(O)/%.o)
 HTTP_OBJS  := $(HTTP_SRCS:%.c=$(O)/%.o)
 API_OBJS   := $(API_SRCS:%.c=$(O)/%.o)
+DOCS_OBJS  := $(DOCS_SRCS:%.c=$(O)/%.o)
 UNIT_OBJS  := $(UNIT_SRCS:%.c=$(O)/%.o)
 LLHTTP_OBJS := $(if $(HTTP_SRCS),$(addprefix $(O)/llhttp/,api.o http.o llhttp.o))
 
@@ -80,7 +82,7 @@ $(LIBPROTO): $(PROTO_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBGATE): $(CORE_OBJS) $(CASS_OBJS) $(HTTP_OBJS) $(API_OBJS) $(LLHTTP_OBJS)
+$(LIBGATE): $(CORE_OBJS) $(CASS_OBJS) $(HTTP_OBJS) $(API_OBJS) $(DOCS_OBJS) $(LLHTTP_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 

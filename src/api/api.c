@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "cql_req.h"
 #include "cql_resp.h"
+#include "docs/docs_api.h"
 #include "http/http_server.h"
 
 /* Delay before a failed control step is tried again on the same connection. */
@@ -683,6 +684,7 @@ api_register_routes(struct router *r, const struct conf *conf)
     ASSERT(api_rows_add_routes(r) == 0);
     ASSERT(api_cql_add_routes(r, conf) == 0);
     ASSERT(openapi_add_routes(r) == 0);
+    ASSERT(docs_api_add_routes(r) == 0);
     http_server_set_hooks(on_worker_init, on_worker_stop, on_worker_fini);
     http_server_set_ready_cb(on_ready_check);
 }

@@ -115,9 +115,8 @@ auth_uuid_format(const uint8_t u[16], char out[37])
     out[o] = '\0';
 }
 
-/* A random (version 4) UUID from the kernel's generator. */
-static int
-uuid_v4(uint8_t u[16])
+int
+auth_uuid_v4(uint8_t u[16])
 {
     size_t got = 0;
 
@@ -346,7 +345,7 @@ insert_token(struct auth_check *chk)
         respond_issue_failure(req, E_NOTREADY, NULL);
         return;
     }
-    if (uuid_v4(chk->token) != 0) {
+    if (auth_uuid_v4(chk->token) != 0) {
         respond_auth_error(req, 500, "Failed to create token: ", "no random bytes",
                            strlen("no random bytes"));
         return;

@@ -56,4 +56,7 @@ int auth_uuid_parse(const char *s, size_t len, uint8_t out[16]);
 /* Writes U as 36 lower-case characters and a NUL to OUT. */
 void auth_uuid_format(const uint8_t u[16], char out[37]);
 
+/* Fills U with a random (version 4) UUID from the kernel's generator. Returns 0 or -1. */
+int auth_uuid_v4(uint8_t u[16]) MUSTCHECK;
+
 #endif /* API_AUTH_H */

@@ -583,9 +583,10 @@ parse_container(struct parser *ps, int depth, struct cql_json_node *v)
     bool object = *ps->p == '{';
     char close = object ? '}' : ']';
     struct cql_json_node **tail = &v->child;
+    int max = (ps->flags & CQL_JSON_DEEP) != 0 ? CQL_JSON_DEEP_MAX_DEPTH : CQL_JSON_MAX_DEPTH;
     int rc;
 
-    if (depth > CQL_JSON_MAX_DEPTH) {
+    if (depth > max) {
         return parse_fail(ps, ps->p, "JSON nested too deeply");
     }
     v->kind = object ? CQL_JSON_OBJECT : CQL_JSON_ARRAY;
@@ -644,7 +645,7 @@ parse_container(struct parser *ps, int depth, struct cql_json_node *v)
 
 /*
  * One value of any kind. Recursion goes one level per container and stops at
- * CQL_JSON_MAX_DEPTH, so the stack stays small whatever the input.
+ * CQL_JSON_MAX_DEPTH (or CQL_JSON_DEEP_MAX_DEPTH), so the stack stays small whatever the input.
  */
 static int
 parse_value(struct parser *ps, int depth, struct cql_json_node *v)

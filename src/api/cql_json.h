@@ -35,6 +35,9 @@
 /* Nesting deeper than this (arrays and objects) is refused by the parser and the converter. */
 #define CQL_JSON_MAX_DEPTH      64
 
+/* The parser's nesting bound with CQL_JSON_DEEP (Jackson's default limit, for documents). */
+#define CQL_JSON_DEEP_MAX_DEPTH 1000
+
 /*
  * Option bits. They share one space with CQL_JSON_MAP_ENTRIES and CQL_JSON_EMPTY_FOR_NULL of
  * cql_value.h, so one `flags` word can carry a request's choices through every call here:
@@ -44,10 +47,13 @@
  *                             elements of `$in` are (4.3)
  *   CQL_JSON_RAW              cql_json_rows_response: the bare data array (raw=true)
  *   CQL_JSON_NO_DUPLICATES    cql_json_parse: a member name repeated in one object is an error
+ *   CQL_JSON_DEEP             cql_json_parse: nesting up to CQL_JSON_DEEP_MAX_DEPTH, so that a
+ *                             document's own depth limit can answer first (documents-v2 2.2)
  */
 #define CQL_JSON_STRICT         0x0100
 #define CQL_JSON_RAW            0x0200
 #define CQL_JSON_NO_DUPLICATES  0x0400
+#define CQL_JSON_DEEP           0x0800
 
 /* ---- JSON tree ------------------------------------------------------------------------------ */
 
@@ -101,7 +107,8 @@ struct cql_json_err {
  * UTF-8 byte order mark first) and stores the tree, allocated from A, in *OUT. FLAGS may hold
  * CQL_JSON_NO_DUPLICATES. Strings must be valid UTF-8 without raw control characters; \u escapes
  * must pair surrogates. Numbers follow RFC 8259 exactly (no leading zeros, '+', NaN or hex).
- * Nesting past CQL_JSON_MAX_DEPTH fails there, so recursion never goes deeper than that. Returns
+ * Nesting past CQL_JSON_MAX_DEPTH (CQL_JSON_DEEP_MAX_DEPTH with CQL_JSON_DEEP) fails there, so
+ * recursion never goes deeper than that. Returns
  * 0, CQL_EPROTO (with ERR filled when not NULL) or CQL_ENOMEM (ERR says so).
  */
 int cql_json_parse(const char *s, size_t len, unsigned flags, const struct cql_alloc *a,

@@ -1,0 +1,271 @@
+/*
+ * docs_api.c: the Document API's routes and the helpers its handlers share (see docs_api.h).
+ */
+#include "docs/docs_api.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/api_error.h"
+#include "api/auth.h"
+#include "docs/doc_shred.h"
+#include "docs/docs_doc.h"
+#include "docs/docs_schema.h"
+
+/* Appends the string literal S to the writer W. */
+#define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
+
+int
+docs_api_add_routes(struct router *r)
+{
+    int rc = docs_schema_add_routes(r);
+
+    if (rc == 0) {
+        rc = docs_doc_add_routes(r);
+    }
+    return rc;
+}
+
+bool
+docs_api_word(const char *s, size_t len)
+{
+    if (len == 0) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int
+docs_api_names(struct http_req *req, bool with_coll, struct docs_names *n)
+{
+    memset(n, 0, sizeof(*n));
+    n->ns = http_req_param_n(req, "ks", &n->ns_len);
+    if (with_coll) {
+        n->coll = http_req_param_n(req, "t", &n->coll_len);
+    }
+    if (n->ns == NULL || !docs_api_word(n->ns, n->ns_len)
+        || (with_coll && (n->coll == NULL || !docs_api_word(n->coll, n->coll_len)))) {
+        http_respond_error(req, 404, "HTTP 404 Not Found", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+bool
+docs_api_body_empty(const struct http_req *req)
+{
+    for (size_t i = 0; i < req->body_len; i++) {
+        uint8_t c = req->body[i];
+
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+void
+docs_api_fail(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
+              const char *c)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    cql_wr_raw(&msg, a, strlen(a));
+    if (b != NULL) {
+        cql_wr_raw(&msg, b, b_len);
+    }
+    if (c != NULL) {
+        cql_wr_raw(&msg, c, strlen(c));
+    }
+    http_respond_error_n(req, status, (const char *)msg.p, msg.len, NULL);
+}
+
+void
+docs_api_violation(struct docs_violations *v, const char *msg)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        if (strcmp(v->msg[i], msg) == 0) {
+            return;
+        }
+    }
+    if (v->n < ARRAY_SIZE(v->msg)) {
+        v->msg[v->n++] = msg;
+    }
+}
+
+bool
+docs_api_violations_respond(struct http_req *req, const struct docs_violations *v)
+{
+    struct cql_wr msg;
+
+    if (v->n == 0) {
+        return false;
+    }
+    api_arena_wr(&msg, &req->arena);
+    WR_LIT(&msg, "Request invalid: ");
+    for (size_t i = 0; i < v->n; i++) {
+        if (i > 0) {
+            WR_LIT(&msg, ", ");
+        }
+        cql_wr_raw(&msg, v->msg[i], strlen(v->msg[i]));
+    }
+    cql_wr_byte(&msg, '.');
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+    return true;
+}
+
+const struct cass_meta_keyspace *
+docs_api_namespace(struct http_req *req, const struct docs_names *n, bool in_collections,
+                   struct cass_meta **m)
+{
+    const struct cass_meta_keyspace *ks;
+
+    *m = api_schema_ref();
+    if (*m == NULL) {
+        api_respond_not_ready(req);
+        return NULL;
+    }
+    ks = cass_meta_keyspace(*m, n->ns, n->ns_len);
+    if (ks != NULL) {
+        return ks;
+    }
+    cass_meta_unref(*m);
+    *m = NULL;
+    if (in_collections) {
+        docs_api_fail(req, 404, "Unknown namespace ", n->ns, n->ns_len,
+                      ", you must create it first.");
+    } else {
+        docs_api_fail(req, 404, "Namespace ", n->ns, n->ns_len, " does not exist.");
+    }
+    return NULL;
+}
+
+enum docs_coll
+docs_api_collection(struct http_req *req, const struct docs_names *n, bool missing_ok,
+                    struct cass_meta **m, const struct cass_meta_table **t)
+{
+    const struct cass_meta_keyspace *ks;
+    struct cql_wr msg;
+
+    *t = NULL;
+    ks = docs_api_namespace(req, n, true, m);
+    if (ks == NULL) {
+        return DOCS_COLL_ANSWERED;
+    }
+    *t = cass_meta_table(ks, n->coll, n->coll_len);
+    if (*t == NULL && missing_ok) {
+        return DOCS_COLL_MISSING;
+    }
+    if (*t == NULL) {
+        docs_api_fail(req, 404, "Collection '", n->coll, n->coll_len, "' not found.");
+        goto answered;
+    }
+    if (!doc_shred_is_collection(*t)) {
+        api_arena_wr(&msg, &req->arena);
+        WR_LIT(&msg, "The database table ");
+        cql_wr_raw(&msg, n->ns, n->ns_len);
+        cql_wr_byte(&msg, '.');
+        cql_wr_raw(&msg, n->coll, n->coll_len);
+        WR_LIT(&msg, " is not a Documents collection. Accessing arbitrary tables via the "
+                     "Documents API is not permitted.");
+        http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+        goto answered;
+    }
+    return DOCS_COLL_FOUND;
+
+answered:
+    cass_meta_unref(*m);
+    *m = NULL;
+    *t = NULL;
+    return DOCS_COLL_ANSWERED;
+}
+
+void
+docs_api_need(struct http_req *req, enum authz_perm perm, enum authz_on on, http_handler_cb then)
+{
+    if (req->user == NULL) {
+        then(req);
+        return;
+    }
+    authz_check(req, req->user, req->user_len, (struct authz_need){ perm, on }, then);
+}
+
+void
+docs_api_location(struct http_req *req, const char *path, const char *name, size_t len)
+{
+    const char *host = http_req_header(req, "Host");
+    struct cql_wr loc;
+    size_t plen;
+
+    if (path == NULL) {
+        path = req->path;
+    }
+    plen = strlen(path);
+    while (plen > 0 && path[plen - 1] == '/') {
+        plen--;
+    }
+    api_arena_wr(&loc, &req->arena);
+    WR_LIT(&loc, "http://");
+    cql_wr_raw(&loc, host != NULL ? host : "localhost", strlen(host != NULL ? host : "localhost"));
+    cql_wr_raw(&loc, path, plen);
+    cql_wr_byte(&loc, '/');
+    cql_wr_raw(&loc, name, len);
+    cql_wr_byte(&loc, '\0');
+    if (loc.err == 0) {
+        http_resp_add_header(req, "Location", (const char *)loc.p);
+    }
+}
+
+void
+docs_api_failure(struct http_req *req, int status, const struct cql_error *err,
+                 struct docs_failure *f)
+{
+    struct cql_wr desc;
+    struct api_error e;
+
+    api_arena_wr(&desc, &req->arena);
+    if (status == E_SERVER && err != NULL) {
+        e = api_error_from_cql(err, &desc);
+        f->code = err->code;
+    } else {
+        e = api_error_from_status(status, &desc);
+        f->code = 0;
+    }
+    f->status = e.status;
+    f->grpc = e.grpc;
+    f->desc = (const char *)desc.p;
+    f->len = desc.len;
+}
+
+void
+docs_api_respond_failure(struct http_req *req, const struct docs_failure *f)
+{
+    http_respond_error_n(req, f->status, f->desc != NULL ? f->desc : "", f->len, f->grpc);
+}
+
+void
+docs_api_table_name(struct cql_wr *w, const struct docs_names *n)
+{
+    api_quote_ident(w, n->ns, n->ns_len);
+    cql_wr_byte(w, '.');
+    api_quote_ident(w, n->coll, n->coll_len);
+}
+
+int64_t
+docs_api_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,147 @@
+/*
+ * docs_api.h: Stargate's Document API v2 (spec/documents-v2.md), served from the collections'
+ * own tables so that Stargate and cqlgate read and write the same documents.
+ *
+ * Served so far: namespaces (1.1), collections (1.2) and whole documents (1.3):
+ *     GET    /v2/schemas/namespaces[/{ns}]              keyspaces with their replication
+ *     POST   /v2/schemas/namespaces                     CREATE KEYSPACE IF NOT EXISTS -> 201
+ *     DELETE /v2/schemas/namespaces/{ns}                DROP KEYSPACE -> 204
+ *     GET    /v2/namespaces/{ns}/collections            the tables that are collections
+ *     POST   /v2/namespaces/{ns}/collections            the table and its four indexes -> 201
+ *     DELETE /v2/namespaces/{ns}/collections/{coll}     DROP TABLE -> 204
+ *     POST   /v2/namespaces/{ns}/collections/{coll}     a document with a random id -> 201
+ *     PUT    .../{coll}/{id}                            replaces a document -> 200
+ *     GET    .../{coll}/{id}                            reads one (raw, fields) -> 200 or 404
+ *     DELETE .../{coll}/{id}                            deletes one -> 204
+ * Writes create a missing collection, as Stargate's do. Every route needs a token; a role needs
+ * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE or DROP
+ * on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check names
+ * and the schema snapshot first, so a missing namespace or collection is a 404 before any grant
+ * is looked at, as the statement would fail before Cassandra's own check.
+ *
+ * Files: docs_api.c (routes, shared helpers), docs_schema.c (namespaces, collections and the
+ * creation of a collection), docs_doc.c (documents), doc_shred.c (the storage layout, pure).
+ */
+#ifndef DOCS_DOCS_API_H
+#define DOCS_DOCS_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api/authz.h"
+#include "cass/cass_meta.h"
+#include "core/util.h"
+#include "http/http_msg.h"
+#include "http/router.h"
+
+/* Adds every Document API route to R. Returns 0 or E_INVALID. */
+int docs_api_add_routes(struct router *r) MUSTCHECK;
+
+/* ---- shared by the docs_*.c files ------------------------------------------------------------ */
+
+/* The namespace and collection of a request, percent-decoded (arena). */
+struct docs_names {
+    const char *ns;                 /* {ks}: the namespace (keyspace) */
+    size_t      ns_len;             /* its length */
+    const char *coll;               /* {t}: the collection (table), or NULL */
+    size_t      coll_len;           /* its length */
+};
+
+/*
+ * Decodes {ks} (and {t} when WITH_COLL) into N. Stargate's routes only match names of ASCII
+ * letters, digits and '_' (\w+); anything else answers 404 as an unknown route would, and -1 is
+ * returned. Returns 0 otherwise.
+ */
+int docs_api_names(struct http_req *req, bool with_coll, struct docs_names *n) MUSTCHECK;
+
+/* True when S (LEN bytes) is one or more ASCII letters, digits or underscores. */
+bool docs_api_word(const char *s, size_t len);
+
+/* True when REQ has no body, or only JSON blanks: Jackson reads no value from it. */
+bool docs_api_body_empty(const struct http_req *req);
+
+/* Answers STATUS with the description A, B (B_LEN bytes, may be NULL) and C (may be NULL). */
+void docs_api_fail(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
+                   const char *c);
+
+/* The distinct messages of failed bean validations, in the order found. */
+struct docs_violations {
+    const char *msg[8];             /* static messages */
+    size_t      n;                  /* how many */
+};
+
+/* Adds MSG (a static string) to V unless it is there already. */
+void docs_api_violation(struct docs_violations *v, const char *msg);
+
+/*
+ * Answers 400 "Request invalid: <m1>, <m2>." as Stargate's ConstraintViolationExceptionMapper
+ * does, and returns true, when V holds any message; else returns false.
+ */
+bool docs_api_violations_respond(struct http_req *req, const struct docs_violations *v);
+
+/*
+ * Finds namespace N in a new snapshot reference *M. Otherwise answers, with *M dropped, and
+ * returns NULL: 503 without a snapshot, else 404 with Stargate's text, "Namespace <ns> does not
+ * exist." on the namespace routes or, with IN_COLLECTIONS, "Unknown namespace <ns>, you must
+ * create it first." on collection and document routes.
+ */
+const struct cass_meta_keyspace *docs_api_namespace(struct http_req *req,
+                                                    const struct docs_names *n,
+                                                    bool in_collections, struct cass_meta **m);
+
+/* Where a collection lookup left the request. */
+enum docs_coll {
+    DOCS_COLL_FOUND = 0,            /* *T is a collection table */
+    DOCS_COLL_MISSING,              /* the namespace exists, the table does not (*T NULL) */
+    DOCS_COLL_ANSWERED,             /* REQ was answered (404, 400 or 503) */
+};
+
+/*
+ * Looks collection N up in a new snapshot reference *M (dropped again when REQ was answered):
+ * an unknown namespace answers 404 "Unknown namespace <ns>, you must create it first."; a table
+ * that is not a collection 400; a missing table 404 "Collection '<coll>' not found." unless
+ * MISSING_OK, when DOCS_COLL_MISSING comes back instead.
+ */
+enum docs_coll docs_api_collection(struct http_req *req, const struct docs_names *n,
+                                   bool missing_ok, struct cass_meta **m,
+                                   const struct cass_meta_table **t);
+
+/*
+ * Runs THEN(REQ) once the token's role may do PERM on ON (names from {ks} and {t}), or answers
+ * Cassandra's refusal. Without a token role (--auth none) THEN runs at once.
+ */
+void docs_api_need(struct http_req *req, enum authz_perm perm, enum authz_on on,
+                   http_handler_cb then);
+
+/*
+ * Adds the Location header of a created resource: http://<Host><PATH>/<NAME>, PATH being the
+ * request's own path (without a trailing '/') unless given (NULL: the request's).
+ */
+void docs_api_location(struct http_req *req, const char *path, const char *name, size_t len);
+
+/*
+ * A failed statement as it will be answered, kept in the request's arena: the server's error
+ * lives only as long as its response, and some answers wait for a schema reload first.
+ */
+struct docs_failure {
+    int         status;             /* HTTP status */
+    const char *grpc;               /* the body's grpcStatus, or NULL */
+    const char *desc;               /* description (arena) */
+    size_t      len;                /* its length */
+    int32_t     code;               /* the server's CQL_ERRCODE_*, or 0 when none answered */
+};
+
+/* Renders a failed statement (STATUS, and ERR when STATUS is E_SERVER) into F. */
+void docs_api_failure(struct http_req *req, int status, const struct cql_error *err,
+                      struct docs_failure *f);
+
+/* Answers REQ with F. */
+void docs_api_respond_failure(struct http_req *req, const struct docs_failure *f);
+
+/* Appends "<ks>"."<t>" with both names quoted. */
+void docs_api_table_name(struct cql_wr *w, const struct docs_names *n);
+
+/* Microseconds since the epoch, the write time of a document write. */
+int64_t docs_api_now_us(void);
+
+#endif /* DOCS_DOCS_API_H */
