@@ -29,6 +29,7 @@ static const struct {
     { "{idx}",    "{indexName}" },
     { "{type}",   "{typeName}" },
     { "{pk...}",  "{primaryKey}" },
+    { "{id}",     "{documentId}" },
 };
 
 /* The string member KEY of O, or "" when O has none. */
@@ -259,16 +260,18 @@ TEST(openapi_path_parameters_are_declared)
 
             snprintf(name, sizeof(name), "%.*s", (int)n, s + 1);
             s += n + 1;
-            /* Declared on the path item, as a $ref to components/parameters/<name>. */
+            /* Declared on the path item: inline, or a $ref to components/parameters/<name>. */
             decl = cJSON_GetObjectItemCaseSensitive(p, "parameters");
             for (const cJSON *d = decl != NULL ? decl->child : NULL; d != NULL; d = d->next) {
                 const char *ref = str_at(d, "$ref");
-                const cJSON *target;
+                const cJSON *target = d;
 
-                if (strncmp(ref, "#/components/parameters/", 24) != 0) {
-                    continue;
+                if (ref[0] != '\0') {
+                    if (strncmp(ref, "#/components/parameters/", 24) != 0) {
+                        continue;
+                    }
+                    target = cJSON_GetObjectItemCaseSensitive(params, ref + 24);
                 }
-                target = cJSON_GetObjectItemCaseSensitive(params, ref + 24);
                 if (strcmp(str_at(target, "name"), name) == 0
                     && strcmp(str_at(target, "in"), "path") == 0
                     && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(target, "required"))) {
