@@ -114,8 +114,20 @@ cql_fmt_int64(struct cql_wr *out, int64_t v)
 static void
 wr_padded(struct cql_wr *w, uint64_t v, size_t width)
 {
+    static const uint64_t limit[] = { 1, 10, 100, 1000, 10000 };
     char buf[20];
-    size_t n = u64_digits(buf, v);
+    size_t n;
+
+    if (width >= 1 && width <= 4 && v < limit[width]) {
+        /* The parts of dates and times: exactly WIDTH digits, written back to front. */
+        for (size_t i = width; i > 0; i--) {
+            buf[i - 1] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        cql_wr_raw(w, buf, width);
+        return;
+    }
+    n = u64_digits(buf, v);
 
     while (n < width) {
         cql_wr_byte(w, '0');
@@ -621,7 +633,8 @@ length_reads_back(const struct fdigits *f, size_t p, double v, bool is_float)
 /*
  * The fewest significant digits that read back as V, by bisection: a number of P digits is also
  * one of P + 1 digits, so once a length reads back every longer one does. MAX_P always does.
- * Most doubles that are not short decimals need 16 or 17 digits: five probes instead of sixteen.
+ * Most doubles that are not short decimals need 16 or 17 digits, so the first probe is at 15:
+ * two or three probes then, instead of up to sixteen.
  */
 static int
 shortest_length(const struct fdigits *f, double v, bool is_float, int max_p)
@@ -632,6 +645,12 @@ shortest_length(const struct fdigits *f, double v, bool is_float, int max_p)
      * digits is at least one unit of its last digit away, far more than V's neighbours are. */
     if (f->n <= (is_float ? 6u : 15u)) {
         return (int)f->n;
+    }
+    /* Most other values need the full precision: look there first, then bisect. */
+    if (length_reads_back(f, is_float ? 6u : 15u, v, is_float)) {
+        hi = is_float ? 6 : 15;
+    } else {
+        lo = is_float ? 7 : 16;
     }
 
     while (lo < hi) {

@@ -1462,10 +1462,44 @@ row_fail(const char **err_desc, int code, const char *desc)
     return code;
 }
 
-/* "<name>":<value> for one cell; VFLAGS are cql_value_to_json_opts options. */
+/* Most columns and key bytes whose keys a response renders once, not once per row. */
+#define KEYS_MAX_COLS   256
+#define KEYS_MAX_BYTES  4096
+
+/* The "<name>": of every column, escaped once for a whole response. */
+struct row_keys {
+    uint8_t  buf[KEYS_MAX_BYTES];   /* the keys, one after the other */
+    uint16_t off[KEYS_MAX_COLS + 1]; /* key i is buf[off[i]] .. buf[off[i + 1]] */
+};
+
+/* Renders the keys of COLS into K; false when they do not fit (rows then escape each name). */
+static bool
+row_keys_init(struct row_keys *k, const struct cql_col_spec *cols, int32_t ncols)
+{
+    struct cql_wr w;
+
+    if (ncols > KEYS_MAX_COLS) {
+        return false;
+    }
+    cql_wr_init(&w, k->buf, sizeof(k->buf), NULL, NULL);
+    for (int32_t i = 0; i < ncols; i++) {
+        k->off[i] = (uint16_t)w.len;
+        if (cql_json_string(&w, cols[i].name.p, cols[i].name.len) != 0) {
+            return false;
+        }
+        cql_wr_byte(&w, ':');
+    }
+    k->off[ncols] = (uint16_t)w.len;
+    return w.err == 0;
+}
+
+/*
+ * "<name>":<value> for one cell; VFLAGS are cql_value_to_json_opts options. KEY is the cell's
+ * rendered key (with its colon), or NULL to escape the column's name here.
+ */
 static int
 write_cell(struct cql_wr *out, const struct cql_col_spec *col, const uint8_t *p, int32_t len,
-           unsigned vflags, const char **err_desc)
+           unsigned vflags, const char **err_desc, const struct cql_bytes *key)
 {
     const char *desc = NULL;
     int rc;
@@ -1473,11 +1507,15 @@ write_cell(struct cql_wr *out, const struct cql_col_spec *col, const uint8_t *p,
     if (col->type == NULL) {
         return row_fail(err_desc, CQL_EPROTO, "column without a type");
     }
-    rc = cql_json_string(out, col->name.p, col->name.len);
-    if (rc == CQL_EPROTO) {
-        return row_fail(err_desc, rc, "column name is not valid UTF-8");
+    if (key != NULL) {
+        cql_wr_raw(out, key->p, (size_t)key->len);
+    } else {
+        rc = cql_json_string(out, col->name.p, col->name.len);
+        if (rc == CQL_EPROTO) {
+            return row_fail(err_desc, rc, "column name is not valid UTF-8");
+        }
+        cql_wr_byte(out, ':');
     }
-    cql_wr_byte(out, ':');
     rc = cql_value_to_json_opts(col->type, p, len < 0 ? CQL_NULL : len, vflags, out, &desc);
     if (rc != 0) {
         return row_fail(err_desc, rc, desc != NULL ? desc : "value does not render");
@@ -1507,7 +1545,7 @@ cql_json_row(struct cql_wr *out, const struct cql_col_spec *cols, int32_t ncols,
         if (i > 0) {
             cql_wr_byte(out, ',');
         }
-        rc = write_cell(out, &cols[i], cells[i].p, cells[i].len, vflags, err_desc);
+        rc = write_cell(out, &cols[i], cells[i].p, cells[i].len, vflags, err_desc, NULL);
         if (rc != 0) {
             return rc;
         }
@@ -1516,10 +1554,11 @@ cql_json_row(struct cql_wr *out, const struct cql_col_spec *cols, int32_t ncols,
     return out->err != 0 ? row_fail(err_desc, out->err, "output buffer could not grow") : 0;
 }
 
-/* One row read cell by cell from R, so no cell array is needed. */
+/* One row read cell by cell from R, so no cell array is needed; KEYS may be NULL. */
 static int
 row_from_reader(struct cql_wr *out, const struct cql_col_spec *cols, int32_t ncols,
-                struct cql_rd *r, unsigned vflags, const char **err_desc)
+                struct cql_rd *r, unsigned vflags, const char **err_desc,
+                const struct row_keys *keys)
 {
     int rc;
 
@@ -1533,7 +1572,14 @@ row_from_reader(struct cql_wr *out, const struct cql_col_spec *cols, int32_t nco
         if (i > 0) {
             cql_wr_byte(out, ',');
         }
-        rc = write_cell(out, &cols[i], b.p, b.len, vflags, err_desc);
+        if (keys != NULL) {
+            struct cql_bytes key = { keys->buf + keys->off[i],
+                                     (int32_t)(keys->off[i + 1] - keys->off[i]) };
+
+            rc = write_cell(out, &cols[i], b.p, b.len, vflags, err_desc, &key);
+        } else {
+            rc = write_cell(out, &cols[i], b.p, b.len, vflags, err_desc, NULL);
+        }
         if (rc != 0) {
             return rc;
         }
@@ -1551,6 +1597,8 @@ cql_json_rows_response(struct cql_wr *out, const struct cql_col_spec *cols,
     int32_t ncols = rows ? res->meta.columns_count : 0;
     unsigned vflags = row_flags(flags);
     bool raw = (flags & CQL_JSON_RAW) != 0;
+    struct row_keys keys;
+    bool have_keys = false;
     struct cql_rd r;
     int rc;
 
@@ -1573,12 +1621,15 @@ cql_json_rows_response(struct cql_wr *out, const struct cql_col_spec *cols,
         cql_wr_raw(out, ",\"data\":", 8);
     }
     cql_wr_byte(out, '[');
+    if (nrows > 1) {
+        have_keys = row_keys_init(&keys, cols, ncols);
+    }
     cql_rd_init(&r, rows ? res->rows : NULL, rows ? res->rows_len : 0);
     for (int32_t i = 0; i < nrows; i++) {
         if (i > 0) {
             cql_wr_byte(out, ',');
         }
-        rc = row_from_reader(out, cols, ncols, &r, vflags, err_desc);
+        rc = row_from_reader(out, cols, ncols, &r, vflags, err_desc, have_keys ? &keys : NULL);
         if (rc != 0) {
             return rc;
         }

@@ -1546,3 +1546,67 @@ TEST(cql_json_hostile)
     free(out);
     jreset();
 }
+
+/*
+ * Keys are escaped once per response when the columns fit, and per row otherwise: both give the
+ * rows cql_json_row gives, for a name that needs escaping and for more columns than fit.
+ */
+TEST(cql_json_rows_response_keys)
+{
+    static const int32_t counts[] = { 3, 300 };
+    static struct cql_col_spec cols[300];
+    static char names[300][8];
+    static uint8_t rows[300 * 8 * 2 + 64];
+
+    for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+        int32_t ncols = counts[c];
+        struct cql_result res;
+        struct cql_wr w, want;
+        const char *d = NULL;
+        struct cql_bytes cells[300];
+
+        memset(&res, 0, sizeof(res));
+        for (int32_t i = 0; i < ncols; i++) {
+            snprintf(names[i], sizeof(names[i]), i == 1 ? "a\"b%d" : "c%d", i);
+            cols[i].name.p = names[i];
+            cols[i].name.len = strlen(names[i]);
+            cols[i].type = ty("int");
+        }
+        cql_wr_init(&w, rows, sizeof(rows), NULL, NULL);
+        for (int32_t r = 0; r < 2; r++) {
+            for (int32_t i = 0; i < ncols; i++) {
+                uint8_t v[4];
+
+                cql_put_be32(v, (uint32_t)(r * 1000 + i));
+                cql_wr_bytes(&w, v, 4);
+            }
+        }
+        OK(w.err == 0);
+        res.kind = CQL_RESULT_ROWS;
+        res.meta.columns_count = ncols;
+        res.meta.cols = cols;
+        res.meta.paging_state.len = CQL_NULL;
+        res.rows_count = 2;
+        res.rows = rows;
+        res.rows_len = w.len;
+        /* the expected text, row by row through cql_json_row */
+        cql_wr_init(&want, NULL, 0, test_grow, NULL);
+        cql_wr_raw(&want, "[", 1);
+        for (int32_t r = 0; r < 2; r++) {
+            for (int32_t i = 0; i < ncols; i++) {
+                cells[i].p = rows + (size_t)(r * ncols + i) * 8 + 4;
+                cells[i].len = 4;
+            }
+            if (r > 0) {
+                cql_wr_byte(&want, ',');
+            }
+            EQ(cql_json_row(&want, cols, ncols, cells, 0, &d), 0);
+        }
+        cql_wr_byte(&want, ']');
+        cql_wr_init(&w, obuf, sizeof(obuf), NULL, NULL);
+        EQ(cql_json_rows_response(&w, NULL, &res, CQL_JSON_RAW, &d), 0);
+        OK(w.len == want.len && memcmp(w.p, want.p, w.len) == 0);
+        OK(memmem(w.p, w.len, "\"a\\\"b1\":1", 9) != NULL);
+        free(want.p);
+    }
+}
