@@ -282,7 +282,7 @@ cql_run(struct http_req *req)
         return;
     }
     op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
+    op->q.cache = &aw->pool.cache;
     op->q.cql = (const char *)req->body;
     op->q.cql_len = req->body_len;
     cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);

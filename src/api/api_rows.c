@@ -326,7 +326,10 @@ op_run(struct rows_op *op)
     }
     memset(&op->q, 0, sizeof(op->q));
     op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
+    op->q.pool = &aw->pool;
+    /* Reads may go to another replica after a failure; writes fail fast (they may have run). */
+    op->q.idempotent = op->kind == ROWS_READ;
+    op->q.cache = &aw->pool.cache;
     op->q.cql = (const char *)op->cql.p;
     op->q.cql_len = op->cql.len;
     cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);

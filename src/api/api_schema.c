@@ -411,7 +411,7 @@ ddl_send(struct ddl *d, cass_query_cb done)
     }
     memset(&d->q, 0, sizeof(d->q));
     d->q.conn = c;
-    d->q.cache = &aw->sess.cache;
+    d->q.cache = &aw->pool.cache;
     d->q.cql = (const char *)d->cql.p;
     d->q.cql_len = d->cql.len;
     cql_query_params_init(&d->q.params, CQL_CL_LOCAL_QUORUM);

@@ -25,7 +25,6 @@ maybe_closed(struct cass_session *s)
         void (*cb)(struct cass_session *) = s->closed_cb;
 
         s->closed_cb = NULL;
-        cass_pcache_deinit(&s->cache);
         cb(s);
     }
 }
@@ -135,7 +134,6 @@ cass_session_init(struct cass_session *s, uv_loop_t *loop, const struct cass_con
     s->backoff_ms = BACKOFF_MIN_MS;
     s->node = metrics_node_register(opts->host, opts->port);
     snprintf(s->error, sizeof(s->error), "not connected yet");
-    cass_pcache_init(&s->cache, 4096);
     uv_timer_init(loop, &s->retry);
 }
 
@@ -149,6 +147,17 @@ struct cass_conn *
 cass_session_conn(struct cass_session *s)
 {
     return s->ready ? s->conn : NULL;
+}
+
+void
+cass_session_kick(struct cass_session *s)
+{
+    if (s->closing || s->conn != NULL) {
+        return;
+    }
+    uv_timer_stop(&s->retry);
+    s->backoff_ms = BACKOFF_MIN_MS;
+    connect_now(s);
 }
 
 static void
