@@ -24,6 +24,7 @@ cass_pool_mark_down(const char *host, int port, bool down)
 
     if (id >= 0 && id < METRICS_MAX_NODES) {
         atomic_store(&marked_down[id], down);
+        metrics_node_set_down(id, down);
     }
 }
 
@@ -86,6 +87,7 @@ on_session_state(struct cass_session *s, int status)
         p->nready++;
         if (cass_pool_is_marked_down(n->metric)) {
             atomic_store(&marked_down[n->metric], false);
+            metrics_node_set_down(n->metric, false);
         }
     } else {
         n->nready--;

@@ -83,7 +83,11 @@ on_conn_state(struct cass_conn *c, int status)
     if (status == 0) {
         s->ready = true;
         metrics_node_ready(s->node, 1);
+        if (s->connects > 0 || s->failures > 0) {
+            metrics_node_add(s->node, METRICS_NK_RECONNECTS, 1);
+        }
         s->connects++;
+        s->failures = 0;
         s->backoff_ms = BACKOFF_MIN_MS;
         s->error[0] = '\0';
         if (s->state_cb != NULL) {
@@ -92,6 +96,7 @@ on_conn_state(struct cass_conn *c, int status)
         return;
     }
     snprintf(s->error, sizeof(s->error), "%s", cass_conn_error(c));
+    s->failures++;
     drop_conn(s);
     if (was_ready || s->connects == 0) {
         log_warn("cassandra: %s; reconnecting", s->error);

@@ -26,6 +26,7 @@ struct cass_session {
     uv_timer_t            retry;        /* next connection attempt */
     uint64_t              backoff_ms;   /* delay before the next attempt */
     uint64_t              connects;     /* successful handshakes, for metrics */
+    uint64_t              failures;     /* attempts failed or connections lost since the last */
     int                   node;         /* metrics node id of opts.host:port, or -1 */
     int                   dying;        /* failed connections not yet freed */
     bool                  ready;        /* conn is ready */
