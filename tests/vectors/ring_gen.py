@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Writes tests/vectors/ring_replicas.txt: replicas as the DataStax Python driver's token map
+places them, for a few fixed rings, read by tests/unit/test_ring.c.
+
+No cluster is involved: the rings (nodes with their data centre, rack and Murmur3 tokens) come
+from a seeded random generator, and the driver's own classes (cassandra.metadata.Metadata,
+KeyspaceMetadata, TokenMap, Murmur3Token, cassandra.pool.Host) build the token map and answer
+get_replicas, the way they do for a connected driver once it has read system.peers.
+
+Usage: /usr/bin/python3 tests/vectors/ring_gen.py [--out FILE]   (needs python3-cassandra)
+
+File format, one record a line ('#' starts a comment line):
+    ring NAME                 a new ring; the nodes below are its nodes 0, 1, ...
+    node DC RACK T1,T2,...    a node and its tokens ('-' for none: it stays out of the ring)
+    repl simple RF            a keyspace replication; the lines below up to the next repl/ring
+    repl nts DC=RF,DC=RF      are its replicas
+    at IDS IDS ...            replicas of the token of each ring position (ring sorted ascending)
+    tok TOKEN IDS             replicas of a token between or around the ring's tokens
+    key HEX IDS               replicas of a partition key (its routing key bytes, murmur3-hashed)
+IDS is the driver's replica list in its order, one base-36 digit per node id.
+"""
+
+import argparse
+import random
+import sys
+
+from cassandra.metadata import KeyspaceMetadata, Metadata, Murmur3Token
+from cassandra.policies import SimpleConvictionPolicy
+from cassandra.pool import Host
+
+SEED = 20261124
+MIN_LONG = -(2 ** 63)
+MAX_LONG = 2 ** 63 - 1
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+# (name, [(dc, rack, number of tokens)], [replications]); a replication is an int (SimpleStrategy
+# RF) or a dict (NetworkTopologyStrategy).
+RINGS = [
+    ("one_dc_vnodes",
+     [("dc1", "r1", 4), ("dc1", "r1", 4), ("dc1", "r2", 4), ("dc1", "r1", 0), ("dc1", "r3", 4),
+      ("dc1", "r1", 4), ("dc1", "r2", 4)],
+     [1, 3, 9, {"dc1": 2}, {"dc1": 3}, {"dc1": 5}]),
+    ("two_dcs_racks",
+     [("dc1", "a", 3), ("dc2", "x", 3), ("dc1", "b", 3), ("dc1", "a", 3), ("DC1", "a", 3),
+      ("dc2", "x", 3), ("dc1", "c", 3), ("dc2", "x", 3), ("dc1", "a", 3)],
+     [2, {"dc1": 3, "dc2": 2}, {"dc1": 4, "dc2": 1, "dc3": 3}, {"dc2": 5, "DC1": 1},
+      {"dc1": 9, "dc2": 0}]),
+    ("three_dcs_single_tokens",
+     [("east", "r%d" % (i % 3), 1) for i in range(5)]
+     + [("west", "r%d" % (i % 2), 1) for i in range(4)]
+     + [("south", "only", 1) for _ in range(3)],
+     [3, {"east": 3, "west": 2, "south": 1}, {"east": 2, "west": 3, "south": 3}]),
+]
+
+
+def ids(hosts, replicas):
+    return "".join(DIGITS[hosts.index(h)] for h in replicas)
+
+
+def ring_lines(rng, name, spec, repls):
+    hosts = []
+    owners = {}
+    lines = ["ring %s" % name]
+    for i, (dc, rack, ntokens) in enumerate(spec):
+        host = Host("10.0.%d.%d" % (i // 250, i % 250 + 1), SimpleConvictionPolicy,
+                    datacenter=dc, rack=rack)
+        tokens = [rng.randint(MIN_LONG + 1, MAX_LONG) for _ in range(ntokens)]
+        hosts.append(host)
+        owners[host] = [str(t) for t in tokens]
+        lines.append("node %s %s %s" % (dc, rack, ",".join(owners[host]) or "-"))
+
+    meta = Metadata()
+    for k, repl in enumerate(repls):
+        if isinstance(repl, int):
+            ks = KeyspaceMetadata("ks%d" % k, True, "SimpleStrategy",
+                                  {"replication_factor": str(repl)})
+        else:
+            ks = KeyspaceMetadata("ks%d" % k, True, "NetworkTopologyStrategy",
+                                  dict((dc, str(rf)) for dc, rf in repl.items()))
+        meta.keyspaces[ks.name] = ks
+    meta.rebuild_token_map("org.apache.cassandra.dht.Murmur3Partitioner", owners)
+    tmap = meta.token_map
+    ring = [t.value for t in tmap.ring]
+
+    for k, repl in enumerate(repls):
+        ks = "ks%d" % k
+        if isinstance(repl, int):
+            lines.append("repl simple %d" % repl)
+        else:
+            lines.append("repl nts " + ",".join("%s=%d" % kv for kv in repl.items()))
+        lines.append("at " + " ".join(ids(hosts, tmap.get_replicas(ks, Murmur3Token(t)))
+                                      for t in ring))
+        probes = [MIN_LONG, MAX_LONG, ring[-1] + 1, rng.randint(MIN_LONG, MAX_LONG)]
+        for token in probes:
+            lines.append("tok %d %s" % (token, ids(hosts, tmap.get_replicas(ks, Murmur3Token(token)))))
+        for _ in range(2):
+            key = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 24)))
+            lines.append("key %s %s" % (key.hex(), ids(hosts, meta.get_replicas(ks, key))))
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default="tests/vectors/ring_replicas.txt")
+    args = ap.parse_args()
+    rng = random.Random(SEED)
+    out = ["# Generated by tests/vectors/ring_gen.py (seed %d) with the DataStax Python driver's"
+           % SEED,
+           "# token map; do not edit. Format: see the script."]
+    for name, spec, repls in RINGS:
+        out += ring_lines(rng, name, spec, repls)
+    with open(args.out, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
