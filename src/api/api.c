@@ -194,7 +194,7 @@ on_wake(uv_async_t *a)
         cass_topo_unref(t);
         return;
     }
-    if (t != NULL && t->gen != aw->pool.topo_gen) {
+    if (t != NULL && (aw->pool.topo == NULL || t->gen != aw->pool.topo->gen)) {
         uv_mutex_lock(&topo_lock);
         memcpy(dc, local_dc, sizeof(dc));
         uv_mutex_unlock(&topo_lock);
@@ -889,6 +889,7 @@ on_worker_init(struct worker *w)
     aw->wake_open = true;
     cass_pool_init(&aw->pool, &w->loop, &aw->opts, aw->host, aw->port, (size_t)c->pool_size,
                    (uint32_t)c->max_in_flight, on_pool_state, aw);
+    aw->pool.schema = api_schema_ref;
     uv_mutex_lock(&topo_lock);
     if (nworkers < ARRAY_SIZE(workers)) {
         workers[nworkers++] = aw;

@@ -46,6 +46,10 @@ maybe_closed(struct cass_pool *p)
         cass_pcache_deinit(&p->cache);
         free(p->nodes);
         p->nodes = NULL;
+        free(p->by_topo);
+        p->by_topo = NULL;
+        cass_topo_unref(p->topo);
+        p->topo = NULL;
         cb(p);
     }
 }
@@ -53,6 +57,11 @@ maybe_closed(struct cass_pool *p)
 static void
 node_remove(struct cass_pool *p, struct cass_pool_node *n)
 {
+    for (size_t i = 0; p->topo != NULL && i < p->topo->nnodes; i++) {
+        if (p->by_topo[i] == n) {
+            p->by_topo[i] = NULL;
+        }
+    }
     for (size_t i = 0; i < p->nnodes; i++) {
         if (p->nodes[i] == n) {
             memmove(&p->nodes[i], &p->nodes[i + 1], (p->nnodes - i - 1) * sizeof(p->nodes[0]));
@@ -166,7 +175,10 @@ cass_pool_sync(struct cass_pool *p, const struct cass_topo *t, const char *local
     if (p->closing || t == NULL || t->nnodes == 0) {
         return;
     }
-    p->topo_gen = t->gen;
+    cass_topo_unref(p->topo);
+    p->topo = cass_topo_ref((struct cass_topo *)t);
+    free(p->by_topo);
+    p->by_topo = xcalloc(t->nnodes, sizeof(*p->by_topo));
     if (local_dc != NULL && local_dc[0] != '\0') {
         snprintf(p->local_dc, sizeof(p->local_dc), "%s", local_dc);
     }
@@ -200,8 +212,12 @@ cass_pool_sync(struct cass_pool *p, const struct cass_topo *t, const char *local
     }
     for (size_t i = 0; i < p->nnodes; i++) {
         struct cass_pool_node *pn = p->nodes[i];
+        int k = pn->stale ? -1 : cass_topo_find(t, pn->host, pn->port);
 
         pn->local = p->local_dc[0] == '\0' || strcmp(pn->dc, p->local_dc) == 0;
+        if (k >= 0) {
+            p->by_topo[k] = pn;
+        }
     }
 }
 
@@ -265,6 +281,64 @@ cass_pool_pick(struct cass_pool *p, struct cass_conn *avoid, int *err)
     }
     *err = full ? E_BUSY : E_NOTREADY;
     return NULL;
+}
+
+/* Most replicas of one token tried before the plain pick. */
+#define MAX_REPLICAS 32
+
+/* Copies the replicas of TOKEN in keyspace KS into IDS; returns how many (0: no routing). */
+static size_t
+replicas_of(struct cass_pool *p, struct cql_str ks, int64_t token, uint16_t *ids)
+{
+    struct cass_ring *ring = p->topo != NULL ? p->topo->ring : NULL;
+    const struct cass_ring_replicas *reps = NULL;
+    const struct cass_meta_keyspace *k;
+    const uint16_t *at;
+    struct cass_meta *m;
+    size_t n = 0;
+
+    if (ring == NULL || p->schema == NULL) {
+        return 0;
+    }
+    m = p->schema();
+    k = m != NULL ? cass_meta_keyspace(m, ks.p, ks.len) : NULL;
+    if (k != NULL) {
+        reps = cass_ring_replicas(ring, k);
+    }
+    if (reps != NULL) {
+        at = cass_ring_at(reps, cass_ring_find(ring, token), &n);
+        n = n > MAX_REPLICAS ? MAX_REPLICAS : n;
+        memcpy(ids, at, n * sizeof(*ids));
+    }
+    cass_meta_unref(m);
+    return n;
+}
+
+struct cass_conn *
+cass_pool_pick_token(struct cass_pool *p, struct cql_str ks, int64_t token,
+                     struct cass_conn *avoid, int *err)
+{
+    uint16_t ids[MAX_REPLICAS];
+    size_t n = replicas_of(p, ks, token, ids);
+    size_t start = n > 0 ? p->rr++ % n : 0;
+    bool full = false;
+
+    for (int pass = 0; pass < 2 && n > 0; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            uint16_t id = ids[(start + i) % n];
+            struct cass_pool_node *pn = id < p->topo->nnodes ? p->by_topo[id] : NULL;
+            struct cass_conn *c;
+
+            if (pn == NULL || pn->local != (pass == 0)) {
+                continue;
+            }
+            c = node_conn(p, pn, avoid, &full);
+            if (c != NULL) {
+                return c;
+            }
+        }
+    }
+    return cass_pool_pick(p, avoid, err);
 }
 
 struct cass_pool_node *

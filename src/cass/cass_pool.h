@@ -10,6 +10,8 @@
  *
  *     topology --cass_pool_sync--> nodes[]: host, dc, sessions[pool_size]
  *     request  --cass_pool_pick--> local DC first, round-robin, skipping down or saturated nodes
+ *     routed   --cass_pool_pick_token--> the token's replicas (ring of the topology, replication
+ *              of the keyspace): local ones first, round-robin among them; then as above
  *
  * Health: a node is down for the picker while none of its sessions is ready, or while a
  * STATUS_CHANGE DOWN event said so (cass_pool_mark_down, process-wide) and no reconnect since
@@ -48,6 +50,9 @@ struct cass_pool_node {
     size_t               rr;        /* round-robin over sess */
 };
 
+/* A reference to the current schema snapshot (cass_meta_unref it), or NULL. */
+typedef struct cass_meta *(*cass_pool_schema_cb)(void);
+
 /* Session S became ready (STATUS 0) or lost its connection; S->data is its cass_pool_node. */
 typedef void (*cass_pool_cb)(struct cass_pool *p, struct cass_session *s, int status);
 
@@ -62,7 +67,9 @@ struct cass_pool {
     size_t                  nnodes;     /* how many */
     size_t                  rr;         /* round-robin over nodes */
     size_t                  nready;     /* ready sessions over every node */
-    uint64_t                topo_gen;   /* gen of the topology last synced, 0 before */
+    struct cass_topo       *topo;       /* the topology last synced (a reference), or NULL */
+    struct cass_pool_node **by_topo;    /* topo->nnodes: the pool node of each topology node */
+    cass_pool_schema_cb     schema;     /* keyspace replication for routing, or NULL */
     bool                    closing;    /* cass_pool_close was called */
     cass_pool_cb            state_cb;   /* session ready / lost */
     void                   *data;       /* caller's */
@@ -91,6 +98,14 @@ void cass_pool_sync(struct cass_pool *p, const struct cass_topo *t, const char *
  * saturated).
  */
 struct cass_conn *cass_pool_pick(struct cass_pool *p, struct cass_conn *avoid, int *err);
+
+/*
+ * As cass_pool_pick, but the replicas of TOKEN in keyspace KS come first: those of the local data
+ * centre in round-robin, then the others, each skipped when down or saturated. Without a ring,
+ * a schema callback or a known keyspace, or when no replica can take it, the plain pick.
+ */
+struct cass_conn *cass_pool_pick_token(struct cass_pool *p, struct cql_str ks, int64_t token,
+                                       struct cass_conn *avoid, int *err);
 
 /* The node whose session owns connection C, or NULL. */
 struct cass_pool_node *cass_pool_node_of(struct cass_pool *p, const struct cass_conn *c);

@@ -12,6 +12,7 @@
 
 #include "cass/cass_pool.h"
 #include "core/log.h"
+#include "cql_murmur3.h"
 
 #define MAX_REPREPARES 2
 
@@ -385,6 +386,71 @@ on_response(struct cass_req *req, int status, const struct cass_resp *resp)
 
 /* ---- requests -------------------------------------------------------------------------------- */
 
+/* Most partition key components routed; a longer key goes round-robin. */
+#define MAX_PK_PARTS 32
+
+/* Bytes of a routing key computed on the stack; a longer key goes round-robin. */
+#define MAX_ROUTING_KEY 1024
+
+/*
+ * Computes Q's token once, when Q is an EXECUTE whose positional values bind every partition key
+ * column (the PREPARED metadata's pk indexes); sets q->has_token.
+ */
+static void
+query_route(struct cass_query *q)
+{
+    const struct cql_prepared_meta *b;
+    struct cql_bytes parts[MAX_PK_PARTS];
+    uint8_t key[MAX_ROUTING_KEY];
+    struct cql_wr w;
+    struct cql_rd r;
+
+    q->routed = true;
+    q->has_token = false;
+    if (q->simple || q->prep == NULL || !q->prep->ready) {
+        return;
+    }
+    b = &q->prep->bind;
+    if (b->pk_count <= 0 || b->pk_count > MAX_PK_PARTS || b->cols == NULL
+        || q->params.values.named || q->params.values.count != b->columns_count) {
+        return;
+    }
+    cql_rd_init(&r, q->params.values.p, q->params.values.len);
+    for (int32_t i = 0; i < b->columns_count; i++) {
+        struct cql_bytes v = cql_rd_value(&r);
+
+        for (int32_t j = 0; j < b->pk_count; j++) {
+            if (b->pk_index[j] == i) {
+                parts[j] = v;
+            }
+        }
+    }
+    if (!cql_rd_ok(&r)) {
+        return;
+    }
+    cql_wr_init(&w, key, sizeof(key), NULL, NULL);
+    if (cass_ring_routing_key(&w, parts, (size_t)b->pk_count) != 0 || w.err != 0) {
+        return;
+    }
+    q->token = cql_murmur3_token(w.p, w.len);
+    q->has_token = true;
+}
+
+/* A connection for Q's next request from its pool, by token when it has one. */
+static struct cass_conn *
+query_pick(struct cass_query *q, bool executing, struct cass_conn *avoid, int *rc)
+{
+    if (executing && !q->routed) {
+        query_route(q);
+    }
+    if (executing && q->has_token) {
+        const struct cql_col_spec *pk = &q->prep->bind.cols[q->prep->bind.pk_index[0]];
+
+        return cass_pool_pick_token(q->pool, pk->keyspace, q->token, avoid, rc);
+    }
+    return cass_pool_pick(q->pool, avoid, rc);
+}
+
 /*
  * Takes a stream id for Q, on a connection the pool picks when Q has one (AVOID: one to skip);
  * returns the writer its frame goes into, or NULL with *RC set.
@@ -396,7 +462,7 @@ query_begin_on(struct cass_query *q, bool executing, int16_t *stream, int *rc,
     struct cql_wr *w;
 
     if (q->pool != NULL) {
-        q->conn = cass_pool_pick(q->pool, avoid, rc);
+        q->conn = query_pick(q, executing, avoid, rc);
         if (q->conn == NULL) {
             return NULL;
         }
@@ -610,13 +676,14 @@ send_simple_on(struct cass_query *q, struct cass_conn *avoid)
 {
     int16_t stream;
     int rc = 0;
-    struct cql_wr *w = query_begin_on(q, true, &stream, &rc, avoid);
+    struct cql_wr *w;
 
+    q->simple = true;                   /* before the pick: a QUERY is not routed */
+    w = query_begin_on(q, true, &stream, &rc, avoid);
     if (w == NULL) {
         return rc;
     }
     q->tries++;
-    q->simple = true;
     q->params.skip_metadata = false;
     (void)cql_req_query(w, cass_conn_version(q->conn), stream, q->cql, q->cql_len, &q->params);
     return cass_conn_commit(q->conn, &q->req, q->timeout_ms);

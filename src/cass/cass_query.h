@@ -9,7 +9,10 @@
  *     cass_query_prepare --(cache hit: at once | PREPARE)--> prepared_cb: bind values by q->prep
  *     cass_query_execute --EXECUTE--> UNPREPARED? --PREPARE, EXECUTE again--> done_cb(result)
  *
- * With a pool (q->pool), every request picks its connection when it is sent (cass_pool_pick),
+ * With a pool (q->pool), every request picks its connection when it is sent: an EXECUTE whose
+ * bind values hold the whole partition key goes to a replica of its token (the routing key made
+ * of the values at the prepared pk indexes, cass_pool_pick_token), anything else round-robin
+ * (cass_pool_pick);
  * and an idempotent statement (q->idempotent) moves to another node after a lost connection, an
  * Overloaded or IsBootstrapping error, or a read timeout where the data was received, up to
  * CASS_QUERY_MAX_TRIES attempts. Other statements fail fast with the error (never retried after
@@ -96,6 +99,9 @@ struct cass_query {
     struct cass_query       *next_waiter;   /* in prep->waiters */
     int                      reprepares;    /* re-prepares done for this query */
     int                      tries;         /* attempts sent (retries plus one) */
+    bool                     routed;        /* token computed (or found impossible) */
+    bool                     has_token;     /* the whole partition key is bound: token is set */
+    int64_t                  token;         /* Murmur3 token of the routing key */
     bool                     executing;     /* EXECUTE (or QUERY) sent, not PREPARE */
     bool                     simple;        /* a QUERY, not prepared */
 };

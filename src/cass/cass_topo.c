@@ -32,6 +32,9 @@ topo_free(struct cass_topo *t)
     for (size_t i = 0; i < t->nnodes; i++) {
         free(t->nodes[i].tokens);
     }
+    if (t->ring != NULL) {
+        cass_ring_unref(t->ring);
+    }
     free(t->nodes);
     free(t);
 }
@@ -332,6 +335,32 @@ cass_topo_builder_rows(struct cass_topo_builder *b, enum cass_topo_src src,
     return rc;
 }
 
+/* The ring of T's nodes (ids are their indexes), or NULL when they make none (no tokens yet). */
+static struct cass_ring *
+ring_of(const struct cass_topo *t)
+{
+    struct cass_ring_node *rn;
+    struct cass_ring *r = NULL;
+
+    if (t->nnodes == 0 || t->nnodes > CASS_RING_MAX_NODES) {
+        return NULL;
+    }
+    rn = xcalloc(t->nnodes, sizeof(*rn));
+    for (size_t i = 0; i < t->nnodes; i++) {
+        rn[i].dc.p = t->nodes[i].dc;
+        rn[i].dc.len = strlen(t->nodes[i].dc);
+        rn[i].rack.p = t->nodes[i].rack;
+        rn[i].rack.len = strlen(t->nodes[i].rack);
+        rn[i].tokens = t->nodes[i].tokens;
+        rn[i].ntokens = t->nodes[i].ntokens;
+    }
+    if (cass_ring_build(rn, t->nnodes, &r) != 0) {
+        r = NULL;
+    }
+    free(rn);
+    return r;
+}
+
 int
 cass_topo_builder_finish(struct cass_topo_builder *b, struct cass_topo **out)
 {
@@ -349,6 +378,7 @@ cass_topo_builder_finish(struct cass_topo_builder *b, struct cass_topo **out)
     memcpy(t->partitioner, b->partitioner, sizeof(t->partitioner));
     b->nodes = NULL;
     b->nnodes = b->cap = 0;
+    t->ring = ring_of(t);
     *out = t;
     return 0;
 }

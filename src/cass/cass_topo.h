@@ -24,6 +24,7 @@
 
 #include "cass/cass_conn.h"
 #include "cass/cass_query.h"
+#include "cass/cass_ring.h"
 #include "cql_wire.h"
 
 /* Most nodes one snapshot holds. */
@@ -51,7 +52,8 @@ struct cass_topo {
     struct cass_topo_node *nodes;           /* the nodes, system.local's first */
     size_t                 nnodes;          /* how many */
     char                   partitioner[128];/* system.local's partitioner class */
-    void                  *ring;            /* the token ring (struct cass_ring), or NULL */
+    struct cass_ring      *ring;            /* the token ring (node ids: indexes of nodes),
+                                             * or NULL when it could not be built */
 };
 
 /* Reference counting (atomic). Both accept NULL. */
@@ -91,7 +93,10 @@ int cass_topo_builder_rows(struct cass_topo_builder *b, enum cass_topo_src src,
                            size_t rows_len, int32_t rows_count, const char *local_host,
                            int local_port) MUSTCHECK;
 
-/* The snapshot of the rows added (one reference), or E_INVALID when no system.local row came. */
+/*
+ * The snapshot of the rows added (one reference), with its token ring when the nodes' tokens make
+ * one, or E_INVALID when no system.local row came.
+ */
 int cass_topo_builder_finish(struct cass_topo_builder *b, struct cass_topo **out) MUSTCHECK;
 
 /* Why the last call failed. */

@@ -215,6 +215,14 @@ TEST(topo_build)
     EQ(cass_topo_find(t, "127.0.0.3", 9043), 1);
     EQ(cass_topo_find(t, "127.0.0.3", 9042), -1);
     EQ(cass_topo_find(t, "127.0.0.9", 9042), -1);
+    /* the ring: node ids are topology indexes; token 4 is owned by the node holding token 5 */
+    OK(t->ring != NULL);
+    {
+        size_t n = 0;
+
+        (void)cass_ring_nodes(t->ring, &n);
+        UEQ(n, 3);
+    }
     OK(cass_topo_schema_agrees(t));
     t->nodes[2].schema_version[0] = 7;
     OK(!cass_topo_schema_agrees(t));
