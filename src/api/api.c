@@ -65,9 +65,7 @@ api_worker_of(const struct http_req *req)
 struct cass_conn *
 api_conn(struct api_worker *aw)
 {
-    int err;
-
-    return cass_pool_pick(&aw->pool, NULL, &err);
+    return cass_pool_any(&aw->pool);
 }
 
 /* Worker 0's control connection, or NULL. */
@@ -331,6 +329,135 @@ api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len, ap
         reload_free(r);
     }
     return rc;
+}
+
+/* ---- schema agreement ------------------------------------------------------------------------ */
+
+/* Between polls of the nodes' schema versions. */
+#define AGREEMENT_POLL_MS 200
+
+/* One wait for schema agreement, then a keyspace reload. */
+struct agreement {
+    struct api_worker *aw;          /* whose pool it polls on */
+    uv_timer_t         timer;       /* next poll */
+    uint64_t           deadline;    /* loop time when it gives up waiting */
+    char              *ks;          /* the keyspace to reload (malloc'd) */
+    size_t             len;         /* its length */
+    api_reload_cb      cb;          /* completion */
+    void              *data;        /* passed to cb */
+};
+
+static void
+on_agreement_closed(uv_handle_t *h)
+{
+    struct agreement *a = container_of((uv_timer_t *)h, struct agreement, timer);
+
+    free(a->ks);
+    free(a);
+}
+
+/* Ends the wait: the reload runs (its callback answers), or the callback runs at once. */
+static void
+agreement_done(struct agreement *a)
+{
+    int rc = api_schema_reload_keyspace(a->aw, a->ks, a->len, a->cb, a->data);
+
+    if (rc != 0) {
+        a->cb(a->data, rc);
+    }
+    uv_close((uv_handle_t *)&a->timer, on_agreement_closed);
+}
+
+/* True when the nodes of T this worker can reach all have one schema version. */
+static bool
+agrees(struct api_worker *aw, const struct cass_topo *t)
+{
+    static const uint8_t zero[16];
+    const uint8_t *first = NULL;
+
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const struct cass_topo_node *n = &t->nodes[i];
+        bool up = true;
+
+        for (size_t j = 0; j < aw->pool.nnodes; j++) {
+            const struct cass_pool_node *pn = aw->pool.nodes[j];
+
+            if (!pn->stale && pn->port == n->port && strcmp(pn->host, n->host) == 0) {
+                up = pn->nready > 0;
+            }
+        }
+        if (!up || memcmp(n->schema_version, zero, 16) == 0) {
+            continue;               /* a node that is down answers nothing anyway */
+        }
+        if (first != NULL && memcmp(first, n->schema_version, 16) != 0) {
+            return false;
+        }
+        first = n->schema_version;
+    }
+    return true;
+}
+
+static void agreement_poll(struct agreement *a);
+
+static void
+on_agreement_timer(uv_timer_t *t)
+{
+    agreement_poll(container_of(t, struct agreement, timer));
+}
+
+static void
+on_agreement_versions(void *data, int status, const char *message, struct cass_topo *t)
+{
+    struct agreement *a = data;
+    bool done = status == 0 && agrees(a->aw, t);
+
+    (void)message;
+    cass_topo_unref(t);
+    if (done || a->aw->stopping) {
+        agreement_done(a);
+    } else if (uv_now(a->timer.loop) >= a->deadline) {
+        log_warn("schema: no agreement on the schema version of keyspace %.*s after %d ms; "
+                 "going on", (int)a->len, a->ks, API_AGREEMENT_MS);
+        agreement_done(a);
+    } else {
+        uv_timer_start(&a->timer, on_agreement_timer, AGREEMENT_POLL_MS, 0);
+    }
+}
+
+static void
+agreement_poll(struct agreement *a)
+{
+    struct cass_conn *c = api_conn(a->aw);
+    struct cass_pool_node *n = cass_pool_node_of(&a->aw->pool, c);
+    int rc = n != NULL ? cass_topo_load(c, n->host, n->port, on_agreement_versions, a)
+                       : E_NOTREADY;
+
+    if (rc != 0) {
+        agreement_done(a);          /* the reload reports what is wrong */
+    }
+}
+
+int
+api_schema_settle_keyspace(struct api_worker *aw, const char *ks, size_t len, api_reload_cb cb,
+                           void *data)
+{
+    struct agreement *a;
+
+    if (api_conn(aw) == NULL) {
+        return E_NOTREADY;
+    }
+    a = xcalloc(1, sizeof(*a));
+    a->aw = aw;
+    a->ks = xmalloc(len + 1);
+    memcpy(a->ks, ks, len);
+    a->ks[len] = '\0';
+    a->len = len;
+    a->cb = cb;
+    a->data = data;
+    uv_timer_init(&aw->worker->loop, &a->timer);
+    a->deadline = uv_now(&aw->worker->loop) + API_AGREEMENT_MS;
+    agreement_poll(a);
+    return 0;
 }
 
 /* ---- worker 0: the control sequence ---------------------------------------------------------- */

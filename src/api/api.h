@@ -74,7 +74,10 @@ struct api_worker {
 /* The api_worker of the loop REQ runs on. */
 struct api_worker *api_worker_of(const struct http_req *req);
 
-/* A ready Cassandra connection of the worker (cass_pool_pick), or NULL. */
+/*
+ * A ready Cassandra connection of the worker, or NULL (answer 503). Statements given the worker's
+ * pool (q->pool) pick their own connection again when they are sent.
+ */
 struct cass_conn *api_conn(struct api_worker *aw);
 
 /* A reference to the current topology (drop it with cass_topo_unref), or NULL before the first. */
@@ -97,6 +100,19 @@ typedef void (*api_reload_cb)(void *data, int status);
  * (E_NOTREADY without a connection or before the first snapshot; CB will not run).
  */
 int api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len,
+                               api_reload_cb cb, void *data) MUSTCHECK;
+
+/* Longest wait for schema agreement after a change made through cqlgate, milliseconds. */
+#define API_AGREEMENT_MS 10000
+
+/*
+ * After a schema change made through cqlgate: waits until every node that is up reports the same
+ * schema version (system.local and system.peers_v2, polled every 200 ms, at most
+ * API_AGREEMENT_MS; past that a warning is logged and it goes on), then reloads keyspace KS as
+ * api_schema_reload_keyspace does, so the next request sees the change on every node and worker.
+ * Returns as api_schema_reload_keyspace.
+ */
+int api_schema_settle_keyspace(struct api_worker *aw, const char *ks, size_t len,
                                api_reload_cb cb, void *data) MUSTCHECK;
 
 /* ---- answering ------------------------------------------------------------------------------ */

@@ -193,6 +193,7 @@ query_setup(struct cass_query *q, struct api_worker *aw, struct cass_conn *c, co
 {
     memset(q, 0, sizeof(*q));
     q->conn = c;
+    q->pool = &aw->pool;
     q->cache = &aw->pool.cache;
     q->cql = cql;
     q->cql_len = strlen(cql);

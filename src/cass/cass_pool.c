@@ -341,6 +341,26 @@ cass_pool_pick_token(struct cass_pool *p, struct cql_str ks, int64_t token,
     return cass_pool_pick(p, avoid, err);
 }
 
+struct cass_conn *
+cass_pool_any(struct cass_pool *p)
+{
+    for (size_t i = 0; i < p->nnodes; i++) {
+        struct cass_pool_node *n = p->nodes[i];
+
+        if (n->stale || n->nready == 0 || cass_pool_is_marked_down(n->metric)) {
+            continue;
+        }
+        for (size_t j = 0; j < n->nsess; j++) {
+            struct cass_conn *c = cass_session_conn(&n->sess[j]);
+
+            if (c != NULL) {
+                return c;
+            }
+        }
+    }
+    return NULL;
+}
+
 struct cass_pool_node *
 cass_pool_node_of(struct cass_pool *p, const struct cass_conn *c)
 {

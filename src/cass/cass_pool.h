@@ -107,6 +107,12 @@ struct cass_conn *cass_pool_pick(struct cass_pool *p, struct cass_conn *avoid, i
 struct cass_conn *cass_pool_pick_token(struct cass_pool *p, struct cql_str ks, int64_t token,
                                        struct cass_conn *avoid, int *err);
 
+/*
+ * Any ready connection of a node that is not down, however busy, or NULL: whether a request can
+ * be tried at all (the pick when it is sent may still find every connection saturated).
+ */
+struct cass_conn *cass_pool_any(struct cass_pool *p);
+
 /* The node whose session owns connection C, or NULL. */
 struct cass_pool_node *cass_pool_node_of(struct cass_pool *p, const struct cass_conn *c);
 
