@@ -278,22 +278,25 @@ add_row(struct cass_topo_builder *b, enum cass_topo_src src, const struct cols *
     if (c.len == 16) {
         memcpy(n.host_id, c.p, 16);
     }
-    c = cell(cells, k->tokens);
-    tokens = xmalloc(4096 * sizeof(*tokens));
-    rc = cass_topo_parse_tokens(c.p, c.len, tokens, 4096, &n.ntokens);
-    if (rc != 0) {
-        free(tokens);
-        snprintf(b->error, sizeof(b->error), "%s: malformed tokens", n.host);
-        return rc;
-    }
-    n.tokens = tokens;
     if (src == CASS_TOPO_LOCAL) {
         c = cell(cells, k->partitioner);
         cell_text(b->partitioner, sizeof(b->partitioner), &c);
         b->has_local = true;
     }
+    /* Other partitioners' tokens are not numbers; they get no ring (and are refused). */
+    if (strcmp(b->partitioner, CASS_TOPO_MURMUR3) == 0) {
+        c = cell(cells, k->tokens);
+        tokens = xmalloc(4096 * sizeof(*tokens));
+        rc = cass_topo_parse_tokens(c.p, c.len, tokens, 4096, &n.ntokens);
+        if (rc != 0) {
+            free(tokens);
+            snprintf(b->error, sizeof(b->error), "%s: malformed tokens", n.host);
+            return rc;
+        }
+        n.tokens = tokens;
+    }
     if (b->nnodes == CASS_TOPO_MAX_NODES) {
-        free(tokens);
+        free(n.tokens);
         snprintf(b->error, sizeof(b->error), "more than %d nodes", CASS_TOPO_MAX_NODES);
         return E_PROTOCOL;
     }

@@ -289,3 +289,32 @@ TEST(topo_errors)
     free(w.p);
     cass_topo_builder_destroy(b);
 }
+
+TEST(topo_other_partitioner)
+{
+    struct cql_col_spec cols[8];
+    struct cass_topo_builder *b = cass_topo_builder_create();
+    struct cass_topo *t = NULL;
+    static const char *const hex[] = { "6b6579" };
+    struct cql_wr w;
+
+    specs(cols, local_names, 8);
+    cql_wr_init(&w, NULL, 0, test_grow, NULL);
+    cell_inet4(&w, 127, 0, 0, 2);
+    cell_int(&w, 9042);
+    cell_text(&w, "dc1");
+    cell_text(&w, "r1");
+    cell_tokens(&w, hex, 1);
+    cell_uuid(&w, 1);
+    cell_uuid(&w, 2);
+    cell_text(&w, "org.apache.cassandra.dht.ByteOrderedPartitioner");
+    /* its tokens are not numbers: kept out, so the caller can refuse the partitioner by name */
+    EQ(cass_topo_builder_rows(b, CASS_TOPO_LOCAL, cols, 8, w.p, w.len, 1, "h", 9042), 0);
+    free(w.p);
+    EQ(cass_topo_builder_finish(b, &t), 0);
+    STREQ(t->partitioner, "org.apache.cassandra.dht.ByteOrderedPartitioner");
+    UEQ(t->nodes[0].ntokens, 0);
+    OK(t->ring == NULL);
+    cass_topo_unref(t);
+    cass_topo_builder_destroy(b);
+}
