@@ -207,6 +207,17 @@ on_wake(uv_async_t *a)
 
 /* ---- schema publication ---------------------------------------------------------------------- */
 
+/* A NUL-terminated heap copy of the LEN bytes of NAME. */
+static char *
+dup_name(const char *name, size_t len)
+{
+    char *p = xmalloc(len + 1);
+
+    memcpy(p, name, len);
+    p[len] = '\0';
+    return p;
+}
+
 struct cass_meta *
 api_schema_ref(void)
 {
@@ -318,9 +329,7 @@ api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len, ap
     int rc;
 
     r->aw = aw;
-    r->ks = xmalloc(len + 1);
-    memcpy(r->ks, ks, len);
-    r->ks[len] = '\0';
+    r->ks = dup_name(ks, len);
     r->len = len;
     r->cb = cb;
     r->data = data;
@@ -448,9 +457,7 @@ api_schema_settle_keyspace(struct api_worker *aw, const char *ks, size_t len, ap
     }
     a = xcalloc(1, sizeof(*a));
     a->aw = aw;
-    a->ks = xmalloc(len + 1);
-    memcpy(a->ks, ks, len);
-    a->ks[len] = '\0';
+    a->ks = dup_name(ks, len);
     a->len = len;
     a->cb = cb;
     a->data = data;
@@ -779,8 +786,6 @@ control_next(struct api_worker *aw)
 static void
 control_enqueue(struct api_worker *aw, struct cql_str ks)
 {
-    char *copy;
-
     for (size_t i = 0; i < aw->nqueue; i++) {
         if (strlen(aw->queue[i]) == ks.len && memcmp(aw->queue[i], ks.p, ks.len) == 0) {
             return;
@@ -790,10 +795,7 @@ control_enqueue(struct api_worker *aw, struct cql_str ks)
         aw->full_pending = true;
         return;
     }
-    copy = xmalloc(ks.len + 1);
-    memcpy(copy, ks.p, ks.len);
-    copy[ks.len] = '\0';
-    aw->queue[aw->nqueue++] = copy;
+    aw->queue[aw->nqueue++] = dup_name(ks.p, ks.len);
 }
 
 /* The address of IN as text into DST; false when it is neither IPv4 nor IPv6. */

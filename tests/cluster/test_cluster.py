@@ -118,6 +118,38 @@ def test_table_from_the_driver_usable_on_every_worker(gw, driver):
     assert sorted(r.k for r in rows) == sorted(f"f{i}" for i in range(16))
 
 
+def test_ddl_through_cqlgate_waits_for_agreement(gw):
+    """A table created through cqlgate is answered only once every node has the new schema: each
+    node, asked on its own right after the 201, knows the table and reports one schema version."""
+    from cassandra.auth import PlainTextAuthProvider
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import WhiteListRoundRobinPolicy
+
+    sessions = []
+    try:
+        for h in NODES:
+            only_h = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([h]))
+            c = Cluster([h], protocol_version=5, execution_profiles={EXEC_PROFILE_DEFAULT: only_h},
+                        auth_provider=PlainTextAuthProvider("cassandra", "cassandra"))
+            sessions.append(c.connect())
+        for i in range(3):
+            name = f"made{i}"
+            r = requests.post(gw.url(f"/v2/schemas/keyspaces/{KS3}/tables"), timeout=30, json={
+                "name": name, "columnDefinitions": [{"name": "k", "typeDefinition": "text"}],
+                "primaryKey": {"partitionKey": ["k"]}})
+            assert r.status_code == 201, r.text
+            versions = set()
+            for s in sessions:
+                row = s.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name "
+                                "= %s AND table_name = %s", (KS3, name)).one()
+                assert row is not None, f"{s.cluster.contact_points[0]} does not know {name} yet"
+                versions.add(s.execute("SELECT schema_version FROM system.local").one()[0])
+            assert len(versions) == 1, versions
+    finally:
+        for s in sessions:
+            s.cluster.shutdown()
+
+
 class Load:
     """Steady HTTP load: reader threads GET existing rows, writer threads POST new ones. Every
     outcome is recorded with its time."""
