@@ -101,6 +101,34 @@ rpath_of(struct http_req *req, struct rpath *p)
     return 0;
 }
 
+/* Marks (in req->data) a request whose keyspace was reloaded once because a name was missing. */
+static char reloaded_once;
+
+static void
+on_missing_reloaded(void *data, int status)
+{
+    struct http_req *req = data;
+
+    (void)status;                   /* the names are looked up again either way */
+    req->match.route->handler(req);
+}
+
+/*
+ * A keyspace or table of REQ's path is missing from the snapshot: it may have been created by
+ * another client an instant ago, its SCHEMA_CHANGE event still on the way. The keyspace is reloaded
+ * once and the request handled again. Returns true when that was started (REQ is answered later).
+ */
+static bool
+reload_missing(struct http_req *req, const struct rpath *p)
+{
+    if (req->data == &reloaded_once) {
+        return false;
+    }
+    req->data = &reloaded_once;
+    return api_schema_reload_keyspace(api_worker_of(req), p->ks, p->ks_len, on_missing_reloaded,
+                                      req) == 0;
+}
+
 /* Finds the table of P in a new reference *M; on failure answers REQ and returns -1. */
 static int
 table_find(struct http_req *req, const struct rpath *p, struct cass_meta **m,
@@ -115,6 +143,10 @@ table_find(struct http_req *req, const struct rpath *p, struct cass_meta **m,
         return -1;
     }
     ks = cass_meta_keyspace(*m, p->ks, p->ks_len);
+    if ((ks == NULL || cass_meta_table(ks, p->t, p->t_len) == NULL) && reload_missing(req, p)) {
+        cass_meta_unref(*m);
+        return -1;
+    }
     if (ks == NULL) {
         cass_meta_unref(*m);
         api_arena_wr(&msg, &req->arena);

@@ -5,6 +5,7 @@ a scripted peer, since no test node runs another). The three-node behaviour is i
 import struct
 import subprocess
 import threading
+import time
 
 import requests
 
@@ -129,3 +130,86 @@ def test_other_partitioner_refused_at_start():
     assert ("cluster: the partitioner is org.apache.cassandra.dht.ByteOrderedPartitioner; "
             "cqlgate supports org.apache.cassandra.dht.Murmur3Partitioner only: exiting") \
         in p.stderr + p.stdout
+
+
+class EventDroppingProxy:
+    """A TCP proxy to the local Cassandra for protocol v4 without compression that drops every
+    EVENT envelope on its way to cqlgate, so the gateway never hears of schema changes."""
+
+    def __init__(self):
+        import socket
+        self.srv = socket.socket()
+        self.srv.bind((HOST, 0))
+        self.srv.listen(16)
+        self.port = self.srv.getsockname()[1]
+        self.socks = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import socket
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            s = socket.create_connection((HOST, 9042))
+            self.socks += [c, s]
+            threading.Thread(target=self._pump, args=(c, s, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(s, c, True), daemon=True).start()
+
+    @staticmethod
+    def _read(sock, n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise OSError("closed")
+            data += chunk
+        return data
+
+    def _pump(self, a, b, from_server):
+        try:
+            while True:
+                head = self._read(a, 9)
+                body = self._read(a, struct.unpack(">I", head[5:9])[0])
+                if from_server and head[4] == 0x0C:
+                    continue                        # an EVENT: dropped
+                b.sendall(head + body)
+        except OSError:
+            for sock in (a, b):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def close(self):
+        self.srv.close()
+        for s in self.socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def test_table_unknown_to_the_snapshot_is_reloaded(driver):
+    """A table another client created, whose SCHEMA_CHANGE event cqlgate missed, is found by
+    reloading its keyspace once instead of answering 400; a table that does not exist still gets
+    its 400."""
+    driver.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
+                   "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    proxy = EventDroppingProxy()
+    gw = Gateway("--auth", "none", "--protocol-version", "4", workers=1,
+                 contact_points=f"{HOST}:{proxy.port}")
+    try:
+        driver.execute(f"CREATE TABLE {KS}.late (k text PRIMARY KEY, v int)")
+        driver.execute(f"INSERT INTO {KS}.late (k, v) VALUES ('a', 1)")
+        time.sleep(1)                               # an event would have arrived by now
+        r = requests.get(gw.url(f"/v2/keyspaces/{KS}/late/a"), timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["data"] == [{"k": "a", "v": 1}]
+        r = requests.get(gw.url(f"/v2/keyspaces/{KS}/never/a"), timeout=10)
+        assert r.status_code == 400 and "Table 'never' not found" in r.text, r.text
+    finally:
+        gw.stop_clean()
+        proxy.close()
+        driver.execute(f"DROP KEYSPACE IF EXISTS {KS}")
