@@ -53,6 +53,7 @@ struct api_worker {
     uv_async_t            wake;         /* a topology was published or a node came up */
     bool                  wake_open;    /* wake is initialised and not closed */
     uint64_t              kicks_seen;   /* UP events acted on */
+    uint64_t              missing_at;   /* loop time of the last reload for a missing name */
     struct auth_cache    *tokens;       /* validated tokens (auth.c) */
     struct auth_check    *checks;       /* password checks in flight (auth.c) */
     struct authz_cache   *roles;        /* token roles' grants (authz.c) */

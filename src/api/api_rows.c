@@ -113,20 +113,29 @@ on_missing_reloaded(void *data, int status)
     req->match.route->handler(req);
 }
 
+/* Least time between two reloads for missing names on one worker, milliseconds. */
+#define MISSING_RELOAD_MS 1000
+
 /*
  * A keyspace or table of REQ's path is missing from the snapshot: it may have been created by
  * another client an instant ago, its SCHEMA_CHANGE event still on the way. The keyspace is reloaded
  * once and the request handled again. Returns true when that was started (REQ is answered later).
+ * At most one such reload per worker per MISSING_RELOAD_MS, so requests for names that do not
+ * exist cannot turn into a stream of schema reads.
  */
 static bool
 reload_missing(struct http_req *req, const struct rpath *p)
 {
-    if (req->data == &reloaded_once) {
+    struct api_worker *aw = api_worker_of(req);
+    uint64_t now = uv_now(aw->pool.loop);
+
+    if (req->data == &reloaded_once
+        || (aw->missing_at != 0 && now - aw->missing_at < MISSING_RELOAD_MS)) {
         return false;
     }
+    aw->missing_at = now;
     req->data = &reloaded_once;
-    return api_schema_reload_keyspace(api_worker_of(req), p->ks, p->ks_len, on_missing_reloaded,
-                                      req) == 0;
+    return api_schema_reload_keyspace(aw, p->ks, p->ks_len, on_missing_reloaded, req) == 0;
 }
 
 /* Finds the table of P in a new reference *M; on failure answers REQ and returns -1. */
