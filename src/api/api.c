@@ -345,15 +345,31 @@ api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len, ap
 /* Between polls of the nodes' schema versions. */
 #define AGREEMENT_POLL_MS 200
 
+/* Asked of each node on its own connection: its own version, not its view of the others. */
+#define AGREEMENT_CQL "SELECT schema_version FROM system.local WHERE key = 'local'"
+
+struct agreement;
+
+/* One node's answer in one poll. */
+struct agreement_probe {
+    struct cass_query  q;           /* the SELECT on that node */
+    struct agreement  *a;           /* owner */
+    uint8_t            version[16]; /* its schema version */
+    bool               answered;    /* version is set */
+};
+
 /* One wait for schema agreement, then a keyspace reload. */
 struct agreement {
-    struct api_worker *aw;          /* whose pool it polls on */
-    uv_timer_t         timer;       /* next poll */
-    uint64_t           deadline;    /* loop time when it gives up waiting */
-    char              *ks;          /* the keyspace to reload (malloc'd) */
-    size_t             len;         /* its length */
-    api_reload_cb      cb;          /* completion */
-    void              *data;        /* passed to cb */
+    struct api_worker      *aw;         /* whose pool it polls */
+    uv_timer_t              timer;      /* next poll */
+    uint64_t                deadline;   /* loop time when it gives up waiting */
+    struct agreement_probe *probes;     /* this poll's questions, one per node up */
+    size_t                  nprobes;    /* how many */
+    size_t                  pending;    /* of which not answered yet */
+    char                   *ks;         /* the keyspace to reload (malloc'd) */
+    size_t                  len;        /* its length */
+    api_reload_cb           cb;         /* completion */
+    void                   *data;       /* passed to cb */
 };
 
 static void
@@ -377,31 +393,20 @@ agreement_done(struct agreement *a)
     uv_close((uv_handle_t *)&a->timer, on_agreement_closed);
 }
 
-/* True when the nodes of T this worker can reach all have one schema version. */
+/* True when every node that answered this poll has the same schema version. */
 static bool
-agrees(struct api_worker *aw, const struct cass_topo *t)
+agrees(const struct agreement *a)
 {
-    static const uint8_t zero[16];
     const uint8_t *first = NULL;
 
-    for (size_t i = 0; i < t->nnodes; i++) {
-        const struct cass_topo_node *n = &t->nodes[i];
-        bool up = true;
-
-        for (size_t j = 0; j < aw->pool.nnodes; j++) {
-            const struct cass_pool_node *pn = aw->pool.nodes[j];
-
-            if (!pn->stale && pn->port == n->port && strcmp(pn->host, n->host) == 0) {
-                up = pn->nready > 0;
-            }
+    for (size_t i = 0; i < a->nprobes; i++) {
+        if (!a->probes[i].answered) {
+            continue;               /* a node lost meanwhile answers nothing anyway */
         }
-        if (!up || memcmp(n->schema_version, zero, 16) == 0) {
-            continue;               /* a node that is down answers nothing anyway */
-        }
-        if (first != NULL && memcmp(first, n->schema_version, 16) != 0) {
+        if (first != NULL && memcmp(first, a->probes[i].version, 16) != 0) {
             return false;
         }
-        first = n->schema_version;
+        first = a->probes[i].version;
     }
     return true;
 }
@@ -414,14 +419,15 @@ on_agreement_timer(uv_timer_t *t)
     agreement_poll(container_of(t, struct agreement, timer));
 }
 
+/* Every probe of the poll answered (or failed): done, or poll again later. */
 static void
-on_agreement_versions(void *data, int status, const char *message, struct cass_topo *t)
+agreement_judge(struct agreement *a)
 {
-    struct agreement *a = data;
-    bool done = status == 0 && agrees(a->aw, t);
+    bool done = agrees(a);
 
-    (void)message;
-    cass_topo_unref(t);
+    free(a->probes);
+    a->probes = NULL;
+    a->nprobes = 0;
     if (done || a->aw->stopping) {
         agreement_done(a);
     } else if (uv_now(a->timer.loop) >= a->deadline) {
@@ -434,15 +440,62 @@ on_agreement_versions(void *data, int status, const char *message, struct cass_t
 }
 
 static void
+on_probe(struct cass_query *q, const struct cass_result *res)
+{
+    struct agreement_probe *pr = container_of(q, struct agreement_probe, q);
+    struct agreement *a = pr->a;
+    struct cql_bytes cell;
+    struct cql_rd r;
+
+    if (res->status == 0 && res->result.kind == CQL_RESULT_ROWS && res->result.rows_count == 1
+        && res->ncols == 1) {
+        cql_rd_init(&r, res->result.rows, res->result.rows_len);
+        if (cql_rows_next(&r, 1, &cell) == 0 && cell.len == 16) {
+            memcpy(pr->version, cell.p, 16);
+            pr->answered = true;
+        }
+    }
+    if (--a->pending == 0) {
+        agreement_judge(a);
+    }
+}
+
+/* Asks every node this worker reaches for its own schema version. */
+static void
 agreement_poll(struct agreement *a)
 {
-    struct cass_conn *c = api_conn(a->aw);
-    struct cass_pool_node *n = cass_pool_node_of(&a->aw->pool, c);
-    int rc = n != NULL ? cass_topo_load(c, n->host, n->port, on_agreement_versions, a)
-                       : E_NOTREADY;
+    struct cass_pool *p = &a->aw->pool;
 
-    if (rc != 0) {
-        agreement_done(a);          /* the reload reports what is wrong */
+    a->probes = xcalloc(p->nnodes > 0 ? p->nnodes : 1, sizeof(*a->probes));
+    a->nprobes = 0;
+    a->pending = 1;                 /* held until every probe is sent */
+    for (size_t i = 0; i < p->nnodes && !a->aw->stopping; i++) {
+        struct cass_pool_node *n = p->nodes[i];
+        struct agreement_probe *pr = &a->probes[a->nprobes];
+        struct cass_conn *c = NULL;
+
+        for (size_t j = 0; j < n->nsess && c == NULL && !n->stale; j++) {
+            c = cass_session_conn(&n->sess[j]);
+        }
+        if (c == NULL || cass_pool_is_marked_down(n->metric)) {
+            continue;
+        }
+        pr->a = a;
+        pr->q.conn = c;
+        pr->q.cql = AGREEMENT_CQL;
+        pr->q.cql_len = sizeof(AGREEMENT_CQL) - 1;
+        pr->q.timeout_ms = a->aw->conf->request_timeout_ms;
+        pr->q.done_cb = on_probe;
+        cql_query_params_init(&pr->q.params, CQL_CL_ONE);
+        if (cass_query_simple(&pr->q) == 0) {
+            a->nprobes++;
+            a->pending++;
+        } else {
+            memset(pr, 0, sizeof(*pr));
+        }
+    }
+    if (--a->pending == 0) {
+        agreement_judge(a);
     }
 }
 

@@ -108,8 +108,9 @@ int api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len
 
 /*
  * After a schema change made through cqlgate: waits until every node that is up reports the same
- * schema version (system.local and system.peers_v2, polled every 200 ms, at most
- * API_AGREEMENT_MS; past that a warning is logged and it goes on), then reloads keyspace KS as
+ * schema version (each node's own system.local, asked on this worker's connection to it, every
+ * 200 ms, at most API_AGREEMENT_MS; past that a warning is logged and it goes on; a node's view of
+ * its peers would lag behind them), then reloads keyspace KS as
  * api_schema_reload_keyspace does, so the next request sees the change on every node and worker.
  * Returns as api_schema_reload_keyspace.
  */

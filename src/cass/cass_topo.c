@@ -58,26 +58,6 @@ cass_topo_find(const struct cass_topo *t, const char *host, int port)
     return -1;
 }
 
-bool
-cass_topo_schema_agrees(const struct cass_topo *t)
-{
-    static const uint8_t zero[16];
-    const uint8_t *first = NULL;
-
-    for (size_t i = 0; i < t->nnodes; i++) {
-        const uint8_t *v = t->nodes[i].schema_version;
-
-        if (memcmp(v, zero, 16) == 0) {
-            continue;
-        }
-        if (first != NULL && memcmp(first, v, 16) != 0) {
-            return false;
-        }
-        first = v;
-    }
-    return true;
-}
-
 /* ---- builder -------------------------------------------------------------------------------- */
 
 struct cass_topo_builder {

@@ -63,9 +63,6 @@ void cass_topo_unref(struct cass_topo *t);
 /* The index of the node HOST:PORT in T, or -1. */
 int cass_topo_find(const struct cass_topo *t, const char *host, int port);
 
-/* True when every node of T that has a schema version has the same one. */
-bool cass_topo_schema_agrees(const struct cass_topo *t);
-
 /* ---- building (pure) ------------------------------------------------------------------------ */
 
 struct cass_topo_builder;
