@@ -5,6 +5,7 @@
 #   make test       check-proto, unit tests plain and under ASan+UBSan, integration tests (ASan)
 #   make unit       unit tests only (SANITIZE=address,undefined to run them sanitized)
 #   make it         integration tests against a local Cassandra (tests/cassandra/start)
+#   make test-cluster  tests on three local nodes 127.0.0.2-4 (not part of make test; minutes)
 #   make run        set up everything, start the local Cassandra, run cqlgate in the foreground
 #   make bench      cqlgate under wrk beside cqlload on the native protocol (bench/README.md)
 #
@@ -69,7 +70,7 @@ API_OBJS   += $(O)/gen/openapi_doc.o
 LIBPROTO   := $(O)/proto/libproto.a
 LIBGATE    := $(O)/libcqlgate.a
 
-.PHONY: all deps test unit unit-san it check-proto run bench clean format
+.PHONY: all deps test unit unit-san it test-cluster check-proto run bench clean format
 
 all: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
 
@@ -153,6 +154,12 @@ check-proto:
 it: $(O)/cqlgate $(O)/tests/it/cqlc
 	tests/cassandra/start
 	CQLGATE_BUILD=$(O) $(PYTHON) -m pytest -q -p no:cacheprovider tests/it
+
+# Three real nodes on 127.0.0.2-4 (beside the single node of `make it`), stopped again afterwards.
+test-cluster: $(O)/cqlgate
+	tests/cassandra/start --nodes 3 --first-ip 2
+	CQLGATE_BUILD=$(O) $(PYTHON) -m pytest -q -p no:cacheprovider -rP tests/cluster; \
+	  rc=$$?; tests/cassandra/stop --first-ip 2; exit $$rc
 
 # The integration tests drive the sanitized client, so the connection layer runs under ASan and
 # UBSan against the real server too.

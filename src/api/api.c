@@ -2,20 +2,25 @@
  * api.c: the API layer's registration, per-worker state, schema publication and readiness (see
  * api.h for the picture).
  *
- * Worker 0's control sequence runs each time its session (re)connects; a reconnect reloads the
- * whole schema, since events may have been missed while the connection was down:
+ * Worker 0's control sequence runs each time it gets a control session (its first ready one, or
+ * another when the control node is lost); that reloads topology and schema whole, since events
+ * may have been missed meanwhile:
  *
- *     session ready --> auth tables --> REGISTER --> full load --> publish, READY --> queue
- *          ^                 \______________\____________\--failed--> retry in 1 s    |
- *          |                                                                          v
- *     session lost (NOT READY)              SCHEMA_CHANGE event --> queue --> keyspace reload
+ *     session ready --> auth tables --> REGISTER --> topology --> full load --> READY --> queue
+ *          ^                 \______________\___________\___________\--failed--> retry in 1 s
+ *          |                                                                          |
+ *     control lost: another ready session, or NOT READY   SCHEMA_CHANGE --> keyspace reload
+ *                                                         TOPOLOGY_CHANGE --> topology reload
+ *                                                         STATUS_CHANGE --> node down / up
  */
 #include "api/api.h"
 
+#include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "api/api_cql.h"
 #include "api/api_error.h"
@@ -24,6 +29,7 @@
 #include "api/auth.h"
 #include "api/openapi.h"
 #include "cass/cass_schema.h"
+#include "cass/cass_topo.h"
 #include "core/log.h"
 #include "cql_req.h"
 #include "cql_resp.h"
@@ -40,7 +46,14 @@ static uv_mutex_t        schema_lock;       /* guards schema_current */
 static struct cass_meta *schema_current;    /* the published snapshot (one reference), or NULL */
 static atomic_bool       ready_flag;        /* worker 0 connected and a snapshot published */
 static atomic_int        live_workers;      /* workers between init and fini */
-static atomic_int        connected_workers; /* workers whose session is ready */
+static atomic_int        connected_workers; /* workers with a ready connection */
+static uv_mutex_t        topo_lock;         /* guards topo_current, topo_gen and workers */
+static struct cass_topo *topo_current;      /* the published topology (one reference), or NULL */
+static uint64_t          topo_gen;          /* gen given to the last topology published */
+static char              local_dc[64];      /* --local-dc, or the contact point's DC once known */
+static atomic_uint_fast64_t kicks;          /* UP events seen: workers reconnect at once */
+static struct api_worker *workers[1024];    /* every live worker, for wake_all */
+static size_t            nworkers;          /* entries in workers */
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
@@ -53,7 +66,14 @@ api_worker_of(const struct http_req *req)
 struct cass_conn *
 api_conn(struct api_worker *aw)
 {
-    return cass_session_conn(&aw->sess);
+    return cass_pool_any(&aw->pool);
+}
+
+/* Worker 0's control connection, or NULL. */
+static struct cass_conn *
+ctl_conn(struct api_worker *aw)
+{
+    return aw->ctl != NULL ? cass_session_conn(aw->ctl) : NULL;
 }
 
 void
@@ -117,7 +137,87 @@ api_respond_not_ready(struct http_req *req)
     api_respond_cass_error(req, E_NOTREADY, NULL);
 }
 
+/* ---- topology publication -------------------------------------------------------------------- */
+
+struct cass_topo *
+api_topo_ref(void)
+{
+    struct cass_topo *t;
+
+    uv_mutex_lock(&topo_lock);
+    t = cass_topo_ref(topo_current);
+    uv_mutex_unlock(&topo_lock);
+    return t;
+}
+
+/* Wakes every worker to sync its pool with the topology and act on UP events. */
+static void
+wake_all(void)
+{
+    uv_mutex_lock(&topo_lock);
+    for (size_t i = 0; i < nworkers; i++) {
+        uv_async_send(&workers[i]->wake);
+    }
+    uv_mutex_unlock(&topo_lock);
+}
+
+/* Publishes T (taking over the caller's reference, NULL to forget) and wakes every worker. */
+static void
+topo_publish(struct cass_topo *t)
+{
+    struct cass_topo *old;
+
+    uv_mutex_lock(&topo_lock);
+    old = topo_current;
+    if (t != NULL) {
+        t->gen = ++topo_gen;
+    }
+    topo_current = t;
+    uv_mutex_unlock(&topo_lock);
+    cass_topo_unref(old);
+    if (t != NULL) {
+        wake_all();
+    }
+}
+
+/* On a worker's loop: brings its pool in line with the topology, reconnects after an UP. */
+static void
+on_wake(uv_async_t *a)
+{
+    struct api_worker *aw = container_of(a, struct api_worker, wake);
+    struct cass_topo *t = api_topo_ref();
+    uint64_t k = atomic_load(&kicks);
+    char dc[sizeof(local_dc)];
+
+    if (aw->stopping) {
+        cass_topo_unref(t);
+        return;
+    }
+    if (t != NULL && (aw->pool.topo == NULL || t->gen != aw->pool.topo->gen)) {
+        uv_mutex_lock(&topo_lock);
+        memcpy(dc, local_dc, sizeof(dc));
+        uv_mutex_unlock(&topo_lock);
+        cass_pool_sync(&aw->pool, t, dc);
+    }
+    cass_topo_unref(t);
+    if (k != aw->kicks_seen) {
+        aw->kicks_seen = k;
+        cass_pool_kick(&aw->pool);
+    }
+}
+
 /* ---- schema publication ---------------------------------------------------------------------- */
+
+/* A NUL-terminated heap copy of the LEN bytes of NAME. */
+static char *
+dup_name(const char *name, size_t len)
+{
+    char *p = xmalloc(len + 1);
+
+    memcpy(p, name, len);
+    p[len] = '\0';
+    return p;
+}
 
 struct cass_meta *
 api_schema_ref(void)
@@ -168,7 +268,7 @@ static void on_reloaded(void *data, int status, const char *message, struct cass
 static int
 reload_start(struct reload *r)
 {
-    struct cass_conn *c = api_conn(r->aw);
+    struct cass_conn *c = ctl_conn(r->aw) != NULL ? ctl_conn(r->aw) : api_conn(r->aw);
     int rc;
 
     cass_meta_unref(r->base);
@@ -181,7 +281,7 @@ reload_start(struct reload *r)
         return E_NOTREADY;
     }
     r->tries++;
-    rc = cass_schema_load_keyspace(c, &r->aw->sess.cache, r->ks, r->len, r->base, on_reloaded,
+    rc = cass_schema_load_keyspace(c, &r->aw->pool.cache, r->ks, r->len, r->base, on_reloaded,
                                    r);
     if (rc != 0) {
         cass_meta_unref(r->base);
@@ -230,9 +330,7 @@ api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len, ap
     int rc;
 
     r->aw = aw;
-    r->ks = xmalloc(len + 1);
-    memcpy(r->ks, ks, len);
-    r->ks[len] = '\0';
+    r->ks = dup_name(ks, len);
     r->len = len;
     r->cb = cb;
     r->data = data;
@@ -243,6 +341,186 @@ api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len, ap
     return rc;
 }
 
+/* ---- schema agreement ------------------------------------------------------------------------ */
+
+/* Between polls of the nodes' schema versions. */
+#define AGREEMENT_POLL_MS 200
+
+/* Asked of each node on its own connection: its own version, not its view of the others. */
+#define AGREEMENT_CQL "SELECT schema_version FROM system.local WHERE key = 'local'"
+
+struct agreement;
+
+/* One node's answer in one poll. */
+struct agreement_probe {
+    struct cass_query  q;           /* the SELECT on that node */
+    struct agreement  *a;           /* owner */
+    uint8_t            version[16]; /* its schema version */
+    bool               answered;    /* version is set */
+};
+
+/* One wait for schema agreement, then a keyspace reload. */
+struct agreement {
+    struct api_worker      *aw;         /* whose pool it polls */
+    uv_timer_t              timer;      /* next poll */
+    uint64_t                deadline;   /* loop time when it gives up waiting */
+    struct agreement_probe *probes;     /* this poll's questions, one per node up */
+    size_t                  nprobes;    /* how many */
+    size_t                  pending;    /* of which not answered yet */
+    char                   *ks;         /* the keyspace to reload (malloc'd) */
+    size_t                  len;        /* its length */
+    api_reload_cb           cb;         /* completion */
+    void                   *data;       /* passed to cb */
+};
+
+static void
+on_agreement_closed(uv_handle_t *h)
+{
+    struct agreement *a = container_of((uv_timer_t *)h, struct agreement, timer);
+
+    free(a->ks);
+    free(a);
+}
+
+/* Ends the wait: the reload runs (its callback answers), or the callback runs at once. */
+static void
+agreement_done(struct agreement *a)
+{
+    int rc = api_schema_reload_keyspace(a->aw, a->ks, a->len, a->cb, a->data);
+
+    if (rc != 0) {
+        a->cb(a->data, rc);
+    }
+    uv_close((uv_handle_t *)&a->timer, on_agreement_closed);
+}
+
+/* True when every node that answered this poll has the same schema version. */
+static bool
+agrees(const struct agreement *a)
+{
+    const uint8_t *first = NULL;
+
+    for (size_t i = 0; i < a->nprobes; i++) {
+        if (!a->probes[i].answered) {
+            continue;               /* a node lost meanwhile answers nothing anyway */
+        }
+        if (first != NULL && memcmp(first, a->probes[i].version, 16) != 0) {
+            return false;
+        }
+        first = a->probes[i].version;
+    }
+    return true;
+}
+
+static void agreement_poll(struct agreement *a);
+
+static void
+on_agreement_timer(uv_timer_t *t)
+{
+    agreement_poll(container_of(t, struct agreement, timer));
+}
+
+/* Every probe of the poll answered (or failed): done, or poll again later. */
+static void
+agreement_judge(struct agreement *a)
+{
+    bool done = agrees(a);
+
+    free(a->probes);
+    a->probes = NULL;
+    a->nprobes = 0;
+    if (done || a->aw->stopping) {
+        agreement_done(a);
+    } else if (uv_now(a->timer.loop) >= a->deadline) {
+        log_warn("schema: no agreement on the schema version of keyspace %.*s after %d ms; "
+                 "going on", (int)a->len, a->ks, API_AGREEMENT_MS);
+        agreement_done(a);
+    } else {
+        uv_timer_start(&a->timer, on_agreement_timer, AGREEMENT_POLL_MS, 0);
+    }
+}
+
+static void
+on_probe(struct cass_query *q, const struct cass_result *res)
+{
+    struct agreement_probe *pr = container_of(q, struct agreement_probe, q);
+    struct agreement *a = pr->a;
+    struct cql_bytes cell;
+    struct cql_rd r;
+
+    if (res->status == 0 && res->result.kind == CQL_RESULT_ROWS && res->result.rows_count == 1
+        && res->ncols == 1) {
+        cql_rd_init(&r, res->result.rows, res->result.rows_len);
+        if (cql_rows_next(&r, 1, &cell) == 0 && cell.len == 16) {
+            memcpy(pr->version, cell.p, 16);
+            pr->answered = true;
+        }
+    }
+    if (--a->pending == 0) {
+        agreement_judge(a);
+    }
+}
+
+/* Asks every node this worker reaches for its own schema version. */
+static void
+agreement_poll(struct agreement *a)
+{
+    struct cass_pool *p = &a->aw->pool;
+
+    a->probes = xcalloc(p->nnodes > 0 ? p->nnodes : 1, sizeof(*a->probes));
+    a->nprobes = 0;
+    a->pending = 1;                 /* held until every probe is sent */
+    for (size_t i = 0; i < p->nnodes && !a->aw->stopping; i++) {
+        struct cass_pool_node *n = p->nodes[i];
+        struct agreement_probe *pr = &a->probes[a->nprobes];
+        struct cass_conn *c = NULL;
+
+        for (size_t j = 0; j < n->nsess && c == NULL && !n->stale; j++) {
+            c = cass_session_conn(&n->sess[j]);
+        }
+        if (c == NULL || cass_pool_is_marked_down(n->metric)) {
+            continue;
+        }
+        pr->a = a;
+        pr->q.conn = c;
+        pr->q.cql = AGREEMENT_CQL;
+        pr->q.cql_len = sizeof(AGREEMENT_CQL) - 1;
+        pr->q.timeout_ms = a->aw->conf->request_timeout_ms;
+        pr->q.done_cb = on_probe;
+        cql_query_params_init(&pr->q.params, CQL_CL_ONE);
+        if (cass_query_simple(&pr->q) == 0) {
+            a->nprobes++;
+            a->pending++;
+        } else {
+            memset(pr, 0, sizeof(*pr));
+        }
+    }
+    if (--a->pending == 0) {
+        agreement_judge(a);
+    }
+}
+
+int
+api_schema_settle_keyspace(struct api_worker *aw, const char *ks, size_t len, api_reload_cb cb,
+                           void *data)
+{
+    struct agreement *a;
+
+    if (api_conn(aw) == NULL) {
+        return E_NOTREADY;
+    }
+    a = xcalloc(1, sizeof(*a));
+    a->aw = aw;
+    a->ks = dup_name(ks, len);
+    a->len = len;
+    a->cb = cb;
+    a->data = data;
+    uv_timer_init(&aw->worker->loop, &a->timer);
+    a->deadline = uv_now(&aw->worker->loop) + API_AGREEMENT_MS;
+    agreement_poll(a);
+    return 0;
+}
+
 /* ---- worker 0: the control sequence ---------------------------------------------------------- */
 
 /* One step of the control sequence in flight; stale once the session reconnected (GEN). */
@@ -250,10 +528,13 @@ struct control_step {
     struct api_worker *aw;          /* worker 0 */
     uint64_t           gen;         /* aw->gen when the step started */
     struct cass_req    req;         /* REGISTER */
+    bool               then_load;   /* topology step: the full schema load follows */
 };
 
 static void control_next(struct api_worker *aw);
 static void control_step_register(struct control_step *st);
+static void control_step_load(struct control_step *st);
+static void control_step_topo(struct control_step *st);
 
 static struct control_step *
 step_new(struct api_worker *aw)
@@ -272,7 +553,7 @@ on_control_retry(uv_timer_t *t)
 {
     struct api_worker *aw = container_of(t, struct api_worker, retry);
 
-    if (aw->busy || aw->stopping || api_conn(aw) == NULL) {
+    if (aw->busy || aw->stopping || ctl_conn(aw) == NULL) {
         return;
     }
     if (!atomic_load(&ready_flag)) {
@@ -305,7 +586,7 @@ step_end(struct control_step *st, int status, const char *what)
     }
     if (status != 0) {
         log_warn("control: %s failed: %s; retrying", what, err_str(status));
-        if (aw->retry_open && api_conn(aw) != NULL) {
+        if (aw->retry_open && ctl_conn(aw) != NULL) {
             uv_timer_start(&aw->retry, on_control_retry, CONTROL_RETRY_MS, 0);
         }
         return false;
@@ -342,10 +623,94 @@ static void
 control_step_load(struct control_step *st)
 {
     struct api_worker *aw = st->aw;
-    int rc = cass_schema_load(api_conn(aw), &aw->sess.cache, on_full_loaded, st);
+    int rc = cass_schema_load(ctl_conn(aw), &aw->pool.cache, on_full_loaded, st);
 
     if (rc != 0) {
         (void)step_end(st, rc, "schema load");
+    }
+}
+
+/* Logs the nodes of T and the data centre preferred. */
+static void
+log_topology(const struct cass_topo *t, const char *dc)
+{
+    char line[1024];
+    size_t off = 0;
+
+    for (size_t i = 0; i < t->nnodes && off < sizeof(line); i++) {
+        int n = snprintf(line + off, sizeof(line) - off, "%s%s:%d (%s/%s)", i > 0 ? ", " : "",
+                         t->nodes[i].host, t->nodes[i].port, t->nodes[i].dc, t->nodes[i].rack);
+
+        off += n > 0 ? (size_t)n : 0;
+    }
+    log_info("cluster: %zu node(s), local data centre %s: %s", t->nnodes, dc,
+             off > 0 ? line : "-");
+}
+
+/*
+ * A topology load ended. The first one fixes the local data centre (--local-dc, else the contact
+ * point's) and refuses a partitioner other than Murmur3: tokens of any other mean nothing to the
+ * ring, and a gateway routing by them would send requests to the wrong replicas.
+ */
+static void
+on_topo_loaded(void *data, int status, const char *message, struct cass_topo *t)
+{
+    struct control_step *st = data;
+    struct api_worker *aw = st->aw;
+    bool then_load = st->then_load;
+    bool dc_found = false;
+
+    if (status != 0) {
+        log_warn("control: topology load failed: %s", message);
+    }
+    if (status == 0 && (st->gen != aw->gen || aw->stopping)) {
+        cass_topo_unref(t);
+        t = NULL;
+    }
+    if (t != NULL && strcmp(t->partitioner, CASS_TOPO_MURMUR3) != 0) {
+        log_error("cluster: the partitioner is %s; cqlgate supports %s only: exiting",
+                  t->partitioner[0] != '\0' ? t->partitioner : "(unknown)", CASS_TOPO_MURMUR3);
+        _exit(1);   /* at start, before anything is served: no state worth a clean shutdown */
+    }
+    if (t != NULL) {
+        uv_mutex_lock(&topo_lock);
+        if (local_dc[0] == '\0') {
+            snprintf(local_dc, sizeof(local_dc), "%s",
+                     aw->conf->local_dc[0] != '\0' ? aw->conf->local_dc : t->nodes[0].dc);
+        }
+        uv_mutex_unlock(&topo_lock);
+        for (size_t i = 0; i < t->nnodes; i++) {
+            dc_found = dc_found || strcmp(t->nodes[i].dc, local_dc) == 0;
+        }
+        if (!dc_found) {
+            log_warn("cluster: no node is in the local data centre %s", local_dc);
+        }
+        log_topology(t, local_dc);
+        topo_publish(t);
+    }
+    if (!step_end(st, status, "topology load")) {
+        return;
+    }
+    aw->topo_pending = false;
+    if (then_load) {
+        aw->busy = true;
+        control_step_load(step_new(aw));
+    } else {
+        control_next(aw);
+    }
+}
+
+static void
+control_step_topo(struct control_step *st)
+{
+    struct api_worker *aw = st->aw;
+    struct cass_conn *c = ctl_conn(aw);
+    int rc = c != NULL ? cass_topo_load(c, aw->ctl->opts.host, aw->ctl->opts.port, on_topo_loaded,
+                                        st)
+                       : E_NOTREADY;
+
+    if (rc != 0) {
+        (void)step_end(st, rc, "topology load");
     }
 }
 
@@ -362,15 +727,17 @@ on_registered(struct cass_req *req, int status, const struct cass_resp *resp)
         return;
     }
     aw->busy = true;
-    control_step_load(step_new(aw));
+    st = step_new(aw);
+    st->then_load = true;
+    control_step_topo(st);
 }
 
 static void
 control_step_register(struct control_step *st)
 {
-    static const char *const events[] = { "SCHEMA_CHANGE" };
+    static const char *const events[] = { "TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE" };
     struct api_worker *aw = st->aw;
-    struct cass_conn *c = api_conn(aw);
+    struct cass_conn *c = ctl_conn(aw);
     struct cql_wr *w;
     int16_t stream;
     int rc = E_NOTREADY;
@@ -427,7 +794,7 @@ on_queued_reload(void *data, int status)
     /* on_reloaded logged a failure; a reconnect reloads everything anyway. */
     if (step_end(st, 0, "keyspace reload") && status == 0) {
         control_next(aw);
-    } else if (status != 0 && !aw->stopping && api_conn(aw) != NULL && aw->retry_open) {
+    } else if (status != 0 && !aw->stopping && ctl_conn(aw) != NULL && aw->retry_open) {
         uv_timer_start(&aw->retry, on_control_retry, CONTROL_RETRY_MS, 0);
     }
 }
@@ -436,11 +803,16 @@ on_queued_reload(void *data, int status)
 static void
 control_next(struct api_worker *aw)
 {
-    while (!aw->busy && !aw->stopping && atomic_load(&ready_flag) && api_conn(aw) != NULL) {
+    while (!aw->busy && !aw->stopping && atomic_load(&ready_flag) && ctl_conn(aw) != NULL) {
         struct control_step *st;
         char *ks;
         int rc;
 
+        if (aw->topo_pending) {
+            aw->busy = true;
+            control_step_topo(step_new(aw));
+            return;
+        }
         if (aw->full_pending) {
             aw->busy = true;
             control_step_load(step_new(aw));
@@ -468,8 +840,6 @@ control_next(struct api_worker *aw)
 static void
 control_enqueue(struct api_worker *aw, struct cql_str ks)
 {
-    char *copy;
-
     for (size_t i = 0; i < aw->nqueue; i++) {
         if (strlen(aw->queue[i]) == ks.len && memcmp(aw->queue[i], ks.p, ks.len) == 0) {
             return;
@@ -479,17 +849,42 @@ control_enqueue(struct api_worker *aw, struct cql_str ks)
         aw->full_pending = true;
         return;
     }
-    copy = xmalloc(ks.len + 1);
-    memcpy(copy, ks.p, ks.len);
-    copy[ks.len] = '\0';
-    aw->queue[aw->nqueue++] = copy;
+    aw->queue[aw->nqueue++] = dup_name(ks.p, ks.len);
+}
+
+/* The address of IN as text into DST; false when it is neither IPv4 nor IPv6. */
+static bool
+cell_addr(const struct cql_inet *in, char *dst, size_t cap)
+{
+    int af = in->len == 4 ? AF_INET : in->len == 16 ? AF_INET6 : 0;
+
+    return af != 0 && inet_ntop(af, in->addr, dst, (socklen_t)cap) != NULL;
+}
+
+/* A STATUS_CHANGE about the node at IN: DOWN takes it out of every picker, UP reconnects. */
+static void
+on_status_change(const struct cql_event *ev)
+{
+    char host[64];
+    bool up = ev->change.len == 2 && memcmp(ev->change.p, "UP", 2) == 0;
+
+    if (!cell_addr(&ev->node, host, sizeof(host))) {
+        return;
+    }
+    log_info("cluster: %s:%d is %s", host, (int)ev->node.port, up ? "up" : "down");
+    cass_pool_mark_down(host, (int)ev->node.port, !up);
+    if (up) {
+        atomic_fetch_add(&kicks, 1);
+        wake_all();
+    }
 }
 
 static void
 on_event(struct cass_conn *c, const struct cass_resp *resp)
 {
     struct cass_session *s = cass_conn_data(c);
-    struct api_worker *aw = s->data;
+    struct cass_pool_node *n = s->data;
+    struct api_worker *aw = n->pool->data;
     struct cql_resp_extra x;
     struct cql_event ev;
     struct cql_rd r;
@@ -500,6 +895,10 @@ on_event(struct cass_conn *c, const struct cass_resp *resp)
         aw->full_pending = true;
     } else if (ev.type.len == 13 && memcmp(ev.type.p, "SCHEMA_CHANGE", 13) == 0) {
         control_enqueue(aw, ev.schema.keyspace);
+    } else if (ev.type.len == 15 && memcmp(ev.type.p, "TOPOLOGY_CHANGE", 15) == 0) {
+        aw->topo_pending = true;
+    } else if (ev.type.len == 13 && memcmp(ev.type.p, "STATUS_CHANGE", 13) == 0) {
+        on_status_change(&ev);
     }
     control_next(aw);
 }
@@ -512,35 +911,82 @@ queue_clear(struct api_worker *aw)
     }
     aw->nqueue = 0;
     aw->full_pending = false;
+    aw->topo_pending = false;
 }
 
-/* The session of worker 0 became ready (STATUS 0) or lost its connection. */
-static void
-on_control_session(struct api_worker *aw, struct cass_session *s, int status)
+/* A ready session of worker 0 other than NOT, or NULL. */
+static struct cass_session *
+other_ready_session(struct api_worker *aw, const struct cass_session *not)
 {
+    for (size_t i = 0; i < aw->pool.nnodes; i++) {
+        struct cass_pool_node *n = aw->pool.nodes[i];
+
+        for (size_t j = 0; j < n->nsess && !n->stale; j++) {
+            if (&n->sess[j] != not && cass_session_conn(&n->sess[j]) != NULL) {
+                return &n->sess[j];
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Makes S the control session and starts the control sequence on it. */
+static void
+control_take(struct api_worker *aw, struct cass_session *s)
+{
+    aw->ctl = s;
     aw->gen++;
     aw->busy = false;
     if (aw->retry_open) {
         uv_timer_stop(&aw->retry);
     }
     queue_clear(aw);
-    if (status != 0) {
-        atomic_store(&ready_flag, false);
-        log_warn("control: connection lost; not ready until it is back");
-        return;
-    }
     cass_conn_set_event_cb(s->conn, on_event);
     control_start(aw);
 }
 
-/* A worker's session became ready (STATUS 0) or lost its connection. */
+/*
+ * A session of worker 0 became ready (STATUS 0) or lost its connection. The first ready one
+ * carries the control sequence; when it is lost, the sequence moves to another ready session,
+ * and readiness is kept (the snapshots stay valid); with none, cqlgate is not ready until one is.
+ */
 static void
-on_session_state(struct cass_session *s, int status)
+on_control_session(struct api_worker *aw, struct cass_session *s, int status)
 {
-    struct api_worker *aw = s->data;
+    struct cass_session *next;
 
-    if ((status == 0) != aw->connected) {
-        aw->connected = status == 0;
+    if (status == 0) {
+        if (aw->ctl == NULL && !aw->stopping) {
+            control_take(aw, s);
+        }
+        return;
+    }
+    if (s != aw->ctl) {
+        return;
+    }
+    aw->ctl = NULL;
+    aw->gen++;
+    aw->busy = false;
+    queue_clear(aw);
+    next = aw->stopping ? NULL : other_ready_session(aw, s);
+    if (next != NULL) {
+        log_warn("control: connection to %s:%d lost; moving to %s:%d", s->opts.host,
+                 s->opts.port, next->opts.host, next->opts.port);
+        control_take(aw, next);
+        return;
+    }
+    atomic_store(&ready_flag, false);
+    log_warn("control: connection lost; not ready until a node answers");
+}
+
+/* A session of a worker's pool became ready (STATUS 0) or lost its connection. */
+static void
+on_pool_state(struct cass_pool *p, struct cass_session *s, int status)
+{
+    struct api_worker *aw = p->data;
+
+    if ((p->nready > 0) != aw->connected) {
+        aw->connected = p->nready > 0;
         atomic_fetch_add(&connected_workers, aw->connected ? 1 : -1);
     }
     if (aw->control) {
@@ -608,8 +1054,9 @@ on_worker_init(struct worker *w)
     aw->worker = w;
     aw->conf = c;
     aw->control = w->id == 0;
-    first_contact_point(c->contact_points, aw->host, sizeof(aw->host), &aw->opts.port);
+    first_contact_point(c->contact_points, aw->host, sizeof(aw->host), &aw->port);
     aw->opts.host = aw->host;
+    aw->opts.port = aw->port;
     aw->opts.user = c->username != NULL && c->username[0] != '\0' ? c->username : NULL;
     aw->opts.password = c->password;
     aw->opts.version = (int)c->protocol_version;
@@ -621,14 +1068,23 @@ on_worker_init(struct worker *w)
         uv_timer_init(&w->loop, &aw->retry);
         aw->retry_open = true;
     }
-    cass_session_init(&aw->sess, &w->loop, &aw->opts, on_session_state, aw);
-    cass_session_start(&aw->sess);
+    uv_async_init(&w->loop, &aw->wake, on_wake);
+    aw->wake_open = true;
+    cass_pool_init(&aw->pool, &w->loop, &aw->opts, aw->host, aw->port, (size_t)c->pool_size,
+                   (uint32_t)c->max_in_flight, on_pool_state, aw);
+    aw->pool.schema = api_schema_ref;
+    uv_mutex_lock(&topo_lock);
+    if (nworkers < ARRAY_SIZE(workers)) {
+        workers[nworkers++] = aw;
+    }
+    uv_mutex_unlock(&topo_lock);
+    on_wake(&aw->wake);     /* a topology published before this worker started */
 }
 
 static void
-on_session_closed(struct cass_session *s)
+on_pool_closed(struct cass_pool *p)
 {
-    (void)s;
+    (void)p;
 }
 
 static void
@@ -645,7 +1101,20 @@ on_worker_stop(struct worker *w)
         aw->retry_open = false;
         uv_close((uv_handle_t *)&aw->retry, NULL);
     }
-    cass_session_close(&aw->sess, on_session_closed);
+    uv_mutex_lock(&topo_lock);
+    for (size_t i = 0; i < nworkers; i++) {
+        if (workers[i] == aw) {
+            workers[i] = workers[--nworkers];
+            break;
+        }
+    }
+    uv_mutex_unlock(&topo_lock);
+    if (aw->wake_open) {
+        aw->wake_open = false;
+        uv_close((uv_handle_t *)&aw->wake, NULL);
+    }
+    aw->ctl = NULL;
+    cass_pool_close(&aw->pool, on_pool_closed);
 }
 
 static void
@@ -665,6 +1134,10 @@ on_worker_fini(struct worker *w)
     w->api = NULL;
     if (atomic_fetch_sub(&live_workers, 1) == 1) {
         schema_publish(NULL, NULL, true);
+        topo_publish(NULL);
+        uv_mutex_lock(&topo_lock);
+        local_dc[0] = '\0';
+        uv_mutex_unlock(&topo_lock);
         atomic_store(&ready_flag, false);
     }
 }
@@ -676,6 +1149,8 @@ api_register_routes(struct router *r, const struct conf *conf)
 {
     int rc = uv_mutex_init(&schema_lock);
 
+    ASSERT(rc == 0);
+    rc = uv_mutex_init(&topo_lock);
     ASSERT(rc == 0);
     rc = auth_add_routes(r);
     ASSERT(rc == 0);                /* the templates are constants */

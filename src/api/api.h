@@ -1,13 +1,17 @@
 /*
- * api.h: the API layer's shared state: per-worker Cassandra sessions, the process-wide schema
- * snapshot, and readiness.
+ * api.h: the API layer's shared state: per-worker Cassandra pools, the process-wide topology and
+ * schema snapshots, and readiness.
  *
  *     main thread: api_register_routes -> routes, worker hooks, readiness callback
- *     every worker (init hook): struct api_worker with its cass_session to the first contact point
- *     readiness: worker 0's sequence below is done and every worker's session is ready
- *     worker 0, each time its session becomes ready (the "control" sequence):
- *         auth tables (--auth table) -> REGISTER SCHEMA_CHANGE -> full schema load -> publish
- *         -> READY; then every SCHEMA_CHANGE event reloads its keyspace and publishes again
+ *     every worker (init hook): struct api_worker with its cass_pool, first to the contact point
+ *     readiness: worker 0's sequence below is done and every worker has a ready connection
+ *     worker 0, on one of its ready sessions (the "control" connection), each time it gets one:
+ *         auth tables (--auth table) -> REGISTER TOPOLOGY_CHANGE STATUS_CHANGE SCHEMA_CHANGE
+ *         -> topology (system.local, system.peers_v2) -> publish, wake every worker to sync its
+ *         pool -> full schema load -> publish -> READY; then every SCHEMA_CHANGE event reloads its
+ *         keyspace, every TOPOLOGY_CHANGE the topology, and STATUS_CHANGE marks a node down or up
+ *         (an UP makes every worker reconnect to it at once). When the control connection's node
+ *         is lost, the sequence moves to another ready session of worker 0.
  *
  * The schema snapshot is immutable and reference counted (cass_meta.h). Publication is a pointer
  * swap under one mutex; a request takes a reference with api_schema_ref at its start and drops
@@ -25,7 +29,8 @@
 #include <uv.h>
 
 #include "cass/cass_meta.h"
-#include "cass/cass_session.h"
+#include "cass/cass_pool.h"
+#include "cass/cass_topo.h"
 #include "core/conf.h"
 #include "http/http_msg.h"
 #include "http/router.h"
@@ -43,14 +48,21 @@ struct api_worker {
     const struct conf    *conf;         /* the process configuration */
     struct cass_conn_opts opts;         /* session options (strings below and in conf) */
     char                  host[256];    /* first contact point's host */
-    struct cass_session   sess;         /* the standing connection and prepared cache */
+    int                   port;         /* and its port */
+    struct cass_pool      pool;         /* connections to every node, prepared cache */
+    uv_async_t            wake;         /* a topology was published or a node came up */
+    bool                  wake_open;    /* wake is initialised and not closed */
+    uint64_t              kicks_seen;   /* UP events acted on */
+    uint64_t              missing_at;   /* loop time of the last reload for a missing name */
     struct auth_cache    *tokens;       /* validated tokens (auth.c) */
     struct auth_check    *checks;       /* password checks in flight (auth.c) */
     struct authz_cache   *roles;        /* token roles' grants (authz.c) */
     bool                  stopping;     /* the stop hook ran */
-    bool                  connected;    /* sess has a ready connection (counted for readiness) */
+    bool                  connected;    /* pool has a ready connection (counted for readiness) */
     /* worker 0 only: the control sequence */
     bool                  control;      /* this worker runs it */
+    struct cass_session  *ctl;          /* the session it runs on, NULL while none is ready */
+    bool                  topo_pending; /* a topology reload is owed (TOPOLOGY_CHANGE) */
     uint64_t              gen;          /* bumped on each session ready and loss */
     bool                  busy;         /* a control step or reload is in flight */
     bool                  full_pending; /* a full reload is owed (queue overflow) */
@@ -63,8 +75,14 @@ struct api_worker {
 /* The api_worker of the loop REQ runs on. */
 struct api_worker *api_worker_of(const struct http_req *req);
 
-/* The worker's ready Cassandra connection, or NULL. */
+/*
+ * A ready Cassandra connection of the worker, or NULL (answer 503). Statements given the worker's
+ * pool (q->pool) pick their own connection again when they are sent.
+ */
 struct cass_conn *api_conn(struct api_worker *aw);
+
+/* A reference to the current topology (drop it with cass_topo_unref), or NULL before the first. */
+struct cass_topo *api_topo_ref(void);
 
 /* ---- schema snapshot ------------------------------------------------------------------------ */
 
@@ -83,6 +101,20 @@ typedef void (*api_reload_cb)(void *data, int status);
  * (E_NOTREADY without a connection or before the first snapshot; CB will not run).
  */
 int api_schema_reload_keyspace(struct api_worker *aw, const char *ks, size_t len,
+                               api_reload_cb cb, void *data) MUSTCHECK;
+
+/* Longest wait for schema agreement after a change made through cqlgate, milliseconds. */
+#define API_AGREEMENT_MS 10000
+
+/*
+ * After a schema change made through cqlgate: waits until every node that is up reports the same
+ * schema version (each node's own system.local, asked on this worker's connection to it, every
+ * 200 ms, at most API_AGREEMENT_MS; past that a warning is logged and it goes on; a node's view of
+ * its peers would lag behind them), then reloads keyspace KS as
+ * api_schema_reload_keyspace does, so the next request sees the change on every node and worker.
+ * Returns as api_schema_reload_keyspace.
+ */
+int api_schema_settle_keyspace(struct api_worker *aw, const char *ks, size_t len,
                                api_reload_cb cb, void *data) MUSTCHECK;
 
 /* ---- answering ------------------------------------------------------------------------------ */

@@ -224,7 +224,7 @@ on_cql_done(struct cass_query *q, const struct cass_result *res)
     op->ks = arena_alloc(&req->arena, ks->len);
     memcpy(op->ks, ks->p, ks->len);
     op->ks_len = ks->len;
-    rc = api_schema_reload_keyspace(api_worker_of(req), op->ks, op->ks_len, on_reloaded, op);
+    rc = api_schema_settle_keyspace(api_worker_of(req), op->ks, op->ks_len, on_reloaded, op);
     if (rc != 0) {
         log_warn("schema: cannot reload keyspace %.*s after a change: %s", (int)op->ks_len,
                  op->ks, err_str(rc));
@@ -282,7 +282,8 @@ cql_run(struct http_req *req)
         return;
     }
     op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
+    op->q.pool = &aw->pool;
+    op->q.cache = &aw->pool.cache;
     op->q.cql = (const char *)req->body;
     op->q.cql_len = req->body_len;
     cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);

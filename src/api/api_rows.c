@@ -101,6 +101,43 @@ rpath_of(struct http_req *req, struct rpath *p)
     return 0;
 }
 
+/* Marks (in req->data) a request whose keyspace was reloaded once because a name was missing. */
+static char reloaded_once;
+
+static void
+on_missing_reloaded(void *data, int status)
+{
+    struct http_req *req = data;
+
+    (void)status;                   /* the names are looked up again either way */
+    req->match.route->handler(req);
+}
+
+/* Least time between two reloads for missing names on one worker, milliseconds. */
+#define MISSING_RELOAD_MS 1000
+
+/*
+ * A keyspace or table of REQ's path is missing from the snapshot: it may have been created by
+ * another client an instant ago, its SCHEMA_CHANGE event still on the way. The keyspace is reloaded
+ * once and the request handled again. Returns true when that was started (REQ is answered later).
+ * At most one such reload per worker per MISSING_RELOAD_MS, so requests for names that do not
+ * exist cannot turn into a stream of schema reads.
+ */
+static bool
+reload_missing(struct http_req *req, const struct rpath *p)
+{
+    struct api_worker *aw = api_worker_of(req);
+    uint64_t now = uv_now(aw->pool.loop);
+
+    if (req->data == &reloaded_once
+        || (aw->missing_at != 0 && now - aw->missing_at < MISSING_RELOAD_MS)) {
+        return false;
+    }
+    aw->missing_at = now;
+    req->data = &reloaded_once;
+    return api_schema_reload_keyspace(aw, p->ks, p->ks_len, on_missing_reloaded, req) == 0;
+}
+
 /* Finds the table of P in a new reference *M; on failure answers REQ and returns -1. */
 static int
 table_find(struct http_req *req, const struct rpath *p, struct cass_meta **m,
@@ -115,6 +152,10 @@ table_find(struct http_req *req, const struct rpath *p, struct cass_meta **m,
         return -1;
     }
     ks = cass_meta_keyspace(*m, p->ks, p->ks_len);
+    if ((ks == NULL || cass_meta_table(ks, p->t, p->t_len) == NULL) && reload_missing(req, p)) {
+        cass_meta_unref(*m);
+        return -1;
+    }
     if (ks == NULL) {
         cass_meta_unref(*m);
         api_arena_wr(&msg, &req->arena);
@@ -326,7 +367,10 @@ op_run(struct rows_op *op)
     }
     memset(&op->q, 0, sizeof(op->q));
     op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
+    op->q.pool = &aw->pool;
+    /* Reads may go to another replica after a failure; writes fail fast (they may have run). */
+    op->q.idempotent = op->kind == ROWS_READ;
+    op->q.cache = &aw->pool.cache;
     op->q.cql = (const char *)op->cql.p;
     op->q.cql_len = op->cql.len;
     cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);

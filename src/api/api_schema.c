@@ -356,14 +356,14 @@ on_ddl_done(struct cass_query *q, const struct cass_result *res)
     ddl_reload(d);
 }
 
-/* Reloads D's keyspace, then answers. */
+/* Waits for schema agreement, reloads D's keyspace, then answers. */
 static void
 ddl_reload(struct ddl *d)
 {
     struct http_req *req = d->req;
     int rc;
 
-    rc = api_schema_reload_keyspace(api_worker_of(req), d->ks, d->ks_len, on_ddl_reloaded, d);
+    rc = api_schema_settle_keyspace(api_worker_of(req), d->ks, d->ks_len, on_ddl_reloaded, d);
     if (rc != 0) {
         log_warn("schema: cannot reload keyspace %.*s after a change: %s", (int)d->ks_len, d->ks,
                  err_str(rc));
@@ -411,7 +411,8 @@ ddl_send(struct ddl *d, cass_query_cb done)
     }
     memset(&d->q, 0, sizeof(d->q));
     d->q.conn = c;
-    d->q.cache = &aw->sess.cache;
+    d->q.pool = &aw->pool;
+    d->q.cache = &aw->pool.cache;
     d->q.cql = (const char *)d->cql.p;
     d->q.cql_len = d->cql.len;
     cql_query_params_init(&d->q.params, CQL_CL_LOCAL_QUORUM);

@@ -192,7 +192,8 @@ query_setup(struct cass_query *q, struct api_worker *aw, struct cass_conn *c, co
 {
     memset(q, 0, sizeof(*q));
     q->conn = c;
-    q->cache = &aw->sess.cache;
+    q->pool = &aw->pool;
+    q->cache = &aw->pool.cache;
     q->cql = cql;
     q->cql_len = strlen(cql);
     cql_query_params_init(&q->params, CQL_CL_LOCAL_QUORUM);

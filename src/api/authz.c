@@ -508,7 +508,9 @@ load_send(struct authz_load *l)
     }
     memset(&l->q, 0, sizeof(l->q));
     l->q.conn = c;
-    l->q.cache = &aw->sess.cache;
+    l->q.pool = &aw->pool;
+    l->q.idempotent = true;         /* reads */
+    l->q.cache = &aw->pool.cache;
     l->q.cql = cql;
     l->q.cql_len = strlen(cql);
     l->q.timeout_ms = aw->conf->request_timeout_ms;

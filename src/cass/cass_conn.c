@@ -57,6 +57,7 @@ struct cass_conn {
     char               *user;           /* owned copy of opts.user */
     char               *password;       /* owned copy of opts.password */
     char                name[96];       /* "C-<id> host:port" */
+    int                 metric;         /* metrics node id of host:port, or -1 */
     char                errmsg[512];    /* last error text */
     enum conn_state     state;          /* see the diagram above */
     int                 version;        /* protocol version in use */
@@ -138,6 +139,8 @@ stream_take(struct cass_conn *c)
             c->in_flight++;
             metrics_add(METRICS_CQL_REQUESTS, 1);
             metrics_add(METRICS_CQL_IN_FLIGHT, 1);
+            metrics_node_add(c->metric, METRICS_NK_SENT, 1);
+            metrics_node_add(c->metric, METRICS_NK_IN_FLIGHT, 1);
             return (int)(w * 64 + (uint32_t)bit);
         }
     }
@@ -153,6 +156,7 @@ stream_release(struct cass_conn *c, int stream)
     c->slots[stream] = NULL;
     c->in_flight--;
     metrics_add(METRICS_CQL_IN_FLIGHT, -1);
+    metrics_node_add(c->metric, METRICS_NK_IN_FLIGHT, -1);
 }
 
 /* ---- deadlines ------------------------------------------------------------------------------- */
@@ -237,6 +241,7 @@ on_timer(uv_timer_t *t)
     }
     while (c->dl_head != NULL && c->dl_head->deadline <= now) {
         metrics_transport_error(METRICS_TRANSPORT_TIMEOUT);
+        metrics_node_add(c->metric, METRICS_NK_ERRORS, 1);
         req_expire(c, c->dl_head, E_TIMEOUT);
     }
     timer_arm(c);
@@ -319,6 +324,7 @@ fail_in_flight(struct cass_conn *c, int status)
     memset(c->streams, 0, sizeof(c->streams));
     memset(c->slots, 0, CASS_MAX_STREAMS * sizeof(*c->slots));
     metrics_add(METRICS_CQL_IN_FLIGHT, -(int64_t)c->in_flight);
+    metrics_node_add(c->metric, METRICS_NK_IN_FLIGHT, -(int64_t)c->in_flight);
     c->in_flight = 0;
 }
 
@@ -358,7 +364,10 @@ count_failure(const struct cass_conn *c, int status)
         metrics_transport_error(METRICS_TRANSPORT_CLOSED);
     } else if (status != E_AUTH && status != E_VERSION && status != E_SERVER) {
         metrics_transport_error(METRICS_TRANSPORT_CONNECT);
+    } else {
+        return;
     }
+    metrics_node_add(c->metric, METRICS_NK_ERRORS, 1);
 }
 
 /*
@@ -759,7 +768,7 @@ on_handshake(struct cass_req *req, int status, const struct cass_resp *resp)
 
 /* Counts an ERROR response by its code (past the envelope's tracing id, warnings and payload). */
 static void
-count_server_error(const struct cass_resp *resp)
+count_server_error(const struct cass_conn *c, const struct cass_resp *resp)
 {
     struct cql_resp_extra x;
     struct cql_rd r;
@@ -772,6 +781,7 @@ count_server_error(const struct cass_resp *resp)
     code = cql_rd_int(&r);
     if (cql_rd_ok(&r)) {
         metrics_cql_error(code);
+        metrics_node_add(c->metric, METRICS_NK_ERRORS, 1);
     }
 }
 
@@ -815,7 +825,7 @@ dispatch(struct cass_conn *c, const uint8_t *env, size_t len)
         resp.len = (size_t)m;
     }
     if (f.opcode == CQL_OP_ERROR) {
-        count_server_error(&resp);
+        count_server_error(c, &resp);
     }
     if (f.stream < 0) {
         if (f.opcode == CQL_OP_EVENT && c->event_cb != NULL) {
@@ -1071,6 +1081,7 @@ cass_conn_create(uv_loop_t *loop, const struct cass_conn_opts *opts)
     cql_seg_asm_init(&c->seg_asm, on_grow, NULL);
     snprintf(c->name, sizeof(c->name), "C-%llu %s:%d", (unsigned long long)++conn_ids, c->host,
              c->opts.port);
+    c->metric = metrics_node_register(c->host, c->opts.port);
     uv_timer_init(loop, &c->timer);
     uv_prepare_init(loop, &c->prep);
     return c;

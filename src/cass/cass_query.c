@@ -10,7 +10,9 @@
 
 #include <string.h>
 
+#include "cass/cass_pool.h"
 #include "core/log.h"
+#include "cql_murmur3.h"
 
 #define MAX_REPREPARES 2
 
@@ -225,7 +227,10 @@ decode_error(const struct cass_resp *resp, struct cass_result *res)
 }
 
 static int send_prepare(struct cass_query *q);
+static int send_prepare_on(struct cass_query *q, struct cass_conn *avoid);
 static int send_execute(struct cass_query *q);
+static bool retryable(const struct cass_query *q, const struct cass_result *res);
+static int retry(struct cass_query *q);
 
 static void
 notify_waiters(struct cass_prepared *e, const struct cass_result *res)
@@ -250,6 +255,11 @@ on_prepared(struct cass_query *q, const struct cass_resp *resp, int status)
 
     memset(&res, 0, sizeof(res));
     res.status = status;
+    /* A PREPARE changes nothing: after a lost connection, another node is asked. */
+    if (status == E_CLOSED && q->pool != NULL && q->tries++ < CASS_QUERY_MAX_TRIES
+        && send_prepare_on(q, q->conn) == 0) {
+        return;
+    }
     if (status == 0 && resp->opcode == CQL_OP_ERROR) {
         decode_error(resp, &res);
     } else if (status == 0 && resp->opcode == CQL_OP_RESULT) {
@@ -300,11 +310,17 @@ on_executed(struct cass_query *q, const struct cass_resp *resp, int status)
     memset(&res, 0, sizeof(res));
     res.status = status;
     if (status != 0) {
+        if (retryable(q, &res) && retry(q) == 0) {
+            return;
+        }
         q->done_cb(q, &res);
         return;
     }
     if (resp->opcode == CQL_OP_ERROR) {
         decode_error(resp, &res);
+        if (retryable(q, &res) && retry(q) == 0) {
+            return;
+        }
         if (res.status == E_SERVER && res.error.code == CQL_ERRCODE_UNPREPARED && !q->simple
             && q->reprepares < MAX_REPREPARES) {
             log_info("%s: statement unprepared on the server; preparing it again",
@@ -370,11 +386,88 @@ on_response(struct cass_req *req, int status, const struct cass_resp *resp)
 
 /* ---- requests -------------------------------------------------------------------------------- */
 
-/* Takes a stream id for Q; returns the writer its frame goes into, or NULL with *RC set. */
-static struct cql_wr *
-query_begin(struct cass_query *q, bool executing, int16_t *stream, int *rc)
+/* Most partition key components routed; a longer key goes round-robin. */
+#define MAX_PK_PARTS 32
+
+/* Bytes of a routing key computed on the stack; a longer key goes round-robin. */
+#define MAX_ROUTING_KEY 1024
+
+/*
+ * Computes Q's token once, when Q is an EXECUTE whose positional values bind every partition key
+ * column (the PREPARED metadata's pk indexes); sets q->has_token.
+ */
+static void
+query_route(struct cass_query *q)
 {
-    struct cql_wr *w = cass_conn_begin(q->conn, &q->req, stream, rc);
+    const struct cql_prepared_meta *b;
+    struct cql_bytes parts[MAX_PK_PARTS];
+    uint8_t key[MAX_ROUTING_KEY];
+    struct cql_wr w;
+    struct cql_rd r;
+
+    q->routed = true;
+    q->has_token = false;
+    if (q->simple || q->prep == NULL || !q->prep->ready) {
+        return;
+    }
+    b = &q->prep->bind;
+    if (b->pk_count <= 0 || b->pk_count > MAX_PK_PARTS || b->cols == NULL
+        || q->params.values.named || q->params.values.count != b->columns_count) {
+        return;
+    }
+    cql_rd_init(&r, q->params.values.p, q->params.values.len);
+    for (int32_t i = 0; i < b->columns_count; i++) {
+        struct cql_bytes v = cql_rd_value(&r);
+
+        for (int32_t j = 0; j < b->pk_count; j++) {
+            if (b->pk_index[j] == i) {
+                parts[j] = v;
+            }
+        }
+    }
+    if (!cql_rd_ok(&r)) {
+        return;
+    }
+    cql_wr_init(&w, key, sizeof(key), NULL, NULL);
+    if (cass_ring_routing_key(&w, parts, (size_t)b->pk_count) != 0 || w.err != 0) {
+        return;
+    }
+    q->token = cql_murmur3_token(w.p, w.len);
+    q->has_token = true;
+}
+
+/* A connection for Q's next request from its pool, by token when it has one. */
+static struct cass_conn *
+query_pick(struct cass_query *q, bool executing, struct cass_conn *avoid, int *rc)
+{
+    if (executing && !q->routed) {
+        query_route(q);
+    }
+    if (executing && q->has_token) {
+        const struct cql_col_spec *pk = &q->prep->bind.cols[q->prep->bind.pk_index[0]];
+
+        return cass_pool_pick_token(q->pool, pk->keyspace, q->token, avoid, rc);
+    }
+    return cass_pool_pick(q->pool, avoid, rc);
+}
+
+/*
+ * Takes a stream id for Q, on a connection the pool picks when Q has one (AVOID: one to skip);
+ * returns the writer its frame goes into, or NULL with *RC set.
+ */
+static struct cql_wr *
+query_begin_on(struct cass_query *q, bool executing, int16_t *stream, int *rc,
+               struct cass_conn *avoid)
+{
+    struct cql_wr *w;
+
+    if (q->pool != NULL) {
+        q->conn = query_pick(q, executing, avoid, rc);
+        if (q->conn == NULL) {
+            return NULL;
+        }
+    }
+    w = cass_conn_begin(q->conn, &q->req, stream, rc);
 
     if (w != NULL) {
         q->executing = executing;
@@ -383,13 +476,24 @@ query_begin(struct cass_query *q, bool executing, int16_t *stream, int *rc)
     return w;
 }
 
+/*
+ * Sends Q's PREPARE: on a picked connection (skipping AVOID) for a first prepare, on q->conn
+ * itself for a re-prepare, whose EXECUTE must follow on the connection that forgot the id.
+ */
 static int
-send_prepare(struct cass_query *q)
+send_prepare_on(struct cass_query *q, struct cass_conn *avoid)
 {
     struct cql_str ks = { NULL, 0 };
+    struct cass_pool *pool = q->pool;
     int16_t stream;
     int rc = 0;
-    struct cql_wr *w = query_begin(q, false, &stream, &rc);
+    struct cql_wr *w;
+
+    if (q->reprepares > 0) {
+        q->pool = NULL;
+    }
+    w = query_begin_on(q, false, &stream, &rc, avoid);
+    q->pool = pool;
 
     if (w == NULL) {
         return rc;
@@ -401,22 +505,81 @@ send_prepare(struct cass_query *q)
 }
 
 static int
-send_execute(struct cass_query *q)
+send_prepare(struct cass_query *q)
+{
+    return send_prepare_on(q, NULL);
+}
+
+static int
+send_execute_on(struct cass_query *q, struct cass_conn *avoid)
 {
     struct cass_prepared *e = q->prep;
-    int version = cass_conn_version(q->conn);
+    int version;
     int16_t stream;
     int rc = 0;
-    struct cql_wr *w = query_begin(q, true, &stream, &rc);
+    struct cql_wr *w = query_begin_on(q, true, &stream, &rc, avoid);
 
     if (w == NULL) {
         return rc;
     }
+    version = cass_conn_version(q->conn);
+    q->tries++;
     /* With v5's metadata ids the server says when the columns changed, so they can be skipped. */
     q->params.skip_metadata = cql_version_has_result_metadata_id(version)
                               && e->result.cols != NULL;
     (void)cql_req_execute(w, version, stream, e->id, e->result_metadata_id, &q->params);
     return cass_conn_commit(q->conn, &q->req, q->timeout_ms);
+}
+
+static int
+send_execute(struct cass_query *q)
+{
+    return send_execute_on(q, NULL);
+}
+
+static int send_simple_on(struct cass_query *q, struct cass_conn *avoid);
+
+/*
+ * Whether the failed attempt RES of Q may be sent again to another node: Q is idempotent, has a
+ * pool and tries left, and the failure says the statement did not run (Overloaded,
+ * IsBootstrapping), ran only as a read (a read timeout with the data received), or may have run
+ * on a connection now gone (safe only because Q is idempotent).
+ */
+static bool
+retryable(const struct cass_query *q, const struct cass_result *res)
+{
+    if (q->pool == NULL || !q->idempotent || q->tries >= CASS_QUERY_MAX_TRIES) {
+        return false;
+    }
+    if (res->status == E_CLOSED) {
+        return true;
+    }
+    if (res->status != E_SERVER) {
+        return false;
+    }
+    switch (res->error.code) {
+    case CQL_ERRCODE_OVERLOADED:
+    case CQL_ERRCODE_IS_BOOTSTRAPPING:
+        return true;
+    case CQL_ERRCODE_READ_TIMEOUT:
+        return res->error.data_present;
+    default:
+        return false;
+    }
+}
+
+/* Sends Q's last request again on another node; returns 0 or why it could not. */
+static int
+retry(struct cass_query *q)
+{
+    struct cass_conn *failed = q->conn;
+
+    log_debug("%s: retrying on another node", cass_conn_name(failed));
+    q->reprepares = 0;
+    if (q->simple) {
+        return send_simple_on(q, failed);
+    }
+    return send_execute_on(q, failed);
 }
 
 int
@@ -508,18 +671,26 @@ cass_query_run(struct cass_query *q)
     return rc;
 }
 
-int
-cass_query_simple(struct cass_query *q)
+static int
+send_simple_on(struct cass_query *q, struct cass_conn *avoid)
 {
     int16_t stream;
     int rc = 0;
-    struct cql_wr *w = query_begin(q, true, &stream, &rc);
+    struct cql_wr *w;
 
+    q->simple = true;                   /* before the pick: a QUERY is not routed */
+    w = query_begin_on(q, true, &stream, &rc, avoid);
     if (w == NULL) {
         return rc;
     }
-    q->simple = true;
+    q->tries++;
     q->params.skip_metadata = false;
     (void)cql_req_query(w, cass_conn_version(q->conn), stream, q->cql, q->cql_len, &q->params);
     return cass_conn_commit(q->conn, &q->req, q->timeout_ms);
+}
+
+int
+cass_query_simple(struct cass_query *q)
+{
+    return send_simple_on(q, NULL);
 }

@@ -8,6 +8,15 @@
  *
  *     cass_query_prepare --(cache hit: at once | PREPARE)--> prepared_cb: bind values by q->prep
  *     cass_query_execute --EXECUTE--> UNPREPARED? --PREPARE, EXECUTE again--> done_cb(result)
+ *
+ * With a pool (q->pool), every request picks its connection when it is sent: an EXECUTE whose
+ * bind values hold the whole partition key goes to a replica of its token (the routing key made
+ * of the values at the prepared pk indexes, cass_pool_pick_token), anything else round-robin
+ * (cass_pool_pick);
+ * and an idempotent statement (q->idempotent) moves to another node after a lost connection, an
+ * Overloaded or IsBootstrapping error, or a read timeout where the data was received, up to
+ * CASS_QUERY_MAX_TRIES attempts. Other statements fail fast with the error (never retried after
+ * a write timeout or a lost connection: they may have been applied).
  */
 #ifndef CASS_QUERY_H
 #define CASS_QUERY_H
@@ -19,6 +28,10 @@
 
 struct cass_query;
 struct cass_prepared;
+struct cass_pool;
+
+/* Attempts one statement gets, the first included, when it is idempotent. */
+#define CASS_QUERY_MAX_TRIES 3
 
 /* What a statement answered. Pointers are valid only while the callback runs. */
 struct cass_result {
@@ -69,7 +82,9 @@ void cass_pcache_deinit(struct cass_pcache *pc);
  */
 struct cass_query {
     /* set by the caller */
-    struct cass_conn        *conn;          /* where it runs */
+    struct cass_conn        *conn;          /* where it runs (picked again when pool is set) */
+    struct cass_pool        *pool;          /* picks the connection per request, or NULL */
+    bool                     idempotent;    /* safe to send again to another node */
     struct cass_pcache      *cache;         /* prepared statements of this worker */
     const char              *cql;           /* statement text */
     size_t                   cql_len;
@@ -83,6 +98,10 @@ struct cass_query {
     struct cass_req          req;           /* the request in flight */
     struct cass_query       *next_waiter;   /* in prep->waiters */
     int                      reprepares;    /* re-prepares done for this query */
+    int                      tries;         /* attempts sent (retries plus one) */
+    bool                     routed;        /* token computed (or found impossible) */
+    bool                     has_token;     /* the whole partition key is bound: token is set */
+    int64_t                  token;         /* Murmur3 token of the routing key */
     bool                     executing;     /* EXECUTE (or QUERY) sent, not PREPARE */
     bool                     simple;        /* a QUERY, not prepared */
 };

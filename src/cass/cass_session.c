@@ -25,7 +25,6 @@ maybe_closed(struct cass_session *s)
         void (*cb)(struct cass_session *) = s->closed_cb;
 
         s->closed_cb = NULL;
-        cass_pcache_deinit(&s->cache);
         cb(s);
     }
 }
@@ -84,7 +83,11 @@ on_conn_state(struct cass_conn *c, int status)
     if (status == 0) {
         s->ready = true;
         metrics_node_ready(s->node, 1);
+        if (s->connects > 0 || s->failures > 0) {
+            metrics_node_add(s->node, METRICS_NK_RECONNECTS, 1);
+        }
         s->connects++;
+        s->failures = 0;
         s->backoff_ms = BACKOFF_MIN_MS;
         s->error[0] = '\0';
         if (s->state_cb != NULL) {
@@ -93,6 +96,7 @@ on_conn_state(struct cass_conn *c, int status)
         return;
     }
     snprintf(s->error, sizeof(s->error), "%s", cass_conn_error(c));
+    s->failures++;
     drop_conn(s);
     if (was_ready || s->connects == 0) {
         log_warn("cassandra: %s; reconnecting", s->error);
@@ -135,7 +139,6 @@ cass_session_init(struct cass_session *s, uv_loop_t *loop, const struct cass_con
     s->backoff_ms = BACKOFF_MIN_MS;
     s->node = metrics_node_register(opts->host, opts->port);
     snprintf(s->error, sizeof(s->error), "not connected yet");
-    cass_pcache_init(&s->cache, 4096);
     uv_timer_init(loop, &s->retry);
 }
 
@@ -149,6 +152,17 @@ struct cass_conn *
 cass_session_conn(struct cass_session *s)
 {
     return s->ready ? s->conn : NULL;
+}
+
+void
+cass_session_kick(struct cass_session *s)
+{
+    if (s->closing || s->conn != NULL) {
+        return;
+    }
+    uv_timer_stop(&s->retry);
+    s->backoff_ms = BACKOFF_MIN_MS;
+    connect_now(s);
 }
 
 static void

@@ -1,11 +1,10 @@
 /*
  * cass_session.h: a worker's standing connection to Cassandra, kept up.
  *
- * One per worker loop: it connects to the contact point, and when the connection fails or is
+ * One node, one loop: it connects to the node, and when the connection fails or is
  * lost it connects again with exponential backoff and jitter (100 ms doubling to 10 s), so a
- * Cassandra that is down at start, or restarts, is picked up without restarting cqlgate. It also
- * owns the worker's prepared-statement cache. Token-aware pools over every node replace the single
- * connection when cluster awareness lands; callers only ever ask for "a ready connection".
+ * Cassandra that is down at start, or restarts, is picked up without restarting cqlgate. A worker
+ * holds one (or --pool-size) per node, in its cass_pool.
  */
 #ifndef CASS_SESSION_H
 #define CASS_SESSION_H
@@ -24,10 +23,10 @@ struct cass_session {
     uv_loop_t            *loop;         /* the worker's loop */
     struct cass_conn_opts opts;         /* where and how to connect (strings owned by the caller) */
     struct cass_conn     *conn;         /* current connection, connecting or ready; NULL between */
-    struct cass_pcache    cache;        /* the worker's prepared statements */
     uv_timer_t            retry;        /* next connection attempt */
     uint64_t              backoff_ms;   /* delay before the next attempt */
     uint64_t              connects;     /* successful handshakes, for metrics */
+    uint64_t              failures;     /* attempts failed or connections lost since the last */
     int                   node;         /* metrics node id of opts.host:port, or -1 */
     int                   dying;        /* failed connections not yet freed */
     bool                  ready;        /* conn is ready */
@@ -48,6 +47,9 @@ void cass_session_start(struct cass_session *s);
 
 /* The ready connection, or NULL while there is none (the caller answers 503). */
 struct cass_conn *cass_session_conn(struct cass_session *s);
+
+/* Connects at once when S is waiting to reconnect (an UP event), with the backoff reset. */
+void cass_session_kick(struct cass_session *s);
 
 /* Closes the connection and the retry timer; CLOSED_CB runs once everything is closed. */
 void cass_session_close(struct cass_session *s, void (*closed_cb)(struct cass_session *s));

@@ -69,7 +69,11 @@ static const struct conf_key conf_keys[] = {
     { "token-ttl", CONF_UINT, "1800", OFF(token_ttl), 1, 315360000, NULL,
       "auth token sliding time to live in seconds" },
     { "local-dc", CONF_STR, "", OFF(local_dc), 0, 0, NULL,
-      "data centre whose nodes are preferred (empty: any); not used yet" },
+      "data centre whose nodes are preferred (empty: the contact point's)" },
+    { "pool-size", CONF_UINT, "1", OFF(pool_size), 1, 64, NULL,
+      "connections per Cassandra node per worker" },
+    { "max-in-flight", CONF_UINT, "2048", OFF(max_in_flight), 1, 32768, NULL,
+      "CQL requests in flight per connection; past it on every node, 503 at once" },
 };
 
 #define NKEYS ARRAY_SIZE(conf_keys)

@@ -74,7 +74,9 @@ struct conf {
     int                  auth;              /* enum conf_auth */
     bool                 cql_endpoint;      /* serve POST /v2/cql */
     uint64_t             token_ttl;         /* auth token sliding TTL, seconds */
-    char                *local_dc;          /* preferred data centre, empty: any */
+    char                *local_dc;          /* preferred data centre, empty: the contact point's */
+    uint64_t             pool_size;         /* connections per node per worker */
+    uint64_t             max_in_flight;     /* CQL requests in flight per connection */
 };
 
 /*

@@ -62,6 +62,7 @@ static atomic_size_t             nblocks;                     /* slots claimed i
 static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER; /* serialises registration */
 static char            node_names[METRICS_MAX_NODES][METRICS_NODE_NAME]; /* by node id */
 static atomic_int      nnodes;      /* names published (each written before the count moves) */
+static atomic_bool     node_down[METRICS_MAX_NODES]; /* a DOWN event stands, by node id */
 
 _Thread_local struct metrics *metrics__self;
 
@@ -154,6 +155,9 @@ metrics_deinit(void)
     memset(&g, 0, sizeof(g));
     pthread_mutex_lock(&node_lock);
     atomic_store(&nnodes, 0);
+    for (int i = 0; i < METRICS_MAX_NODES; i++) {
+        atomic_store(&node_down[i], false);
+    }
     pthread_mutex_unlock(&node_lock);
     metrics__self = NULL;
 }
@@ -550,6 +554,62 @@ render_nodes(struct scrape *s, const char *name)
     }
 }
 
+void
+metrics_node_set_down(int node, bool down)
+{
+    if (node >= 0 && node < METRICS_MAX_NODES) {
+        atomic_store(&node_down[node], down);
+    }
+}
+
+/* Ready connections of NODE over every block. */
+static int64_t
+node_ready_sum(struct scrape *s, int node)
+{
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < s->n; i++) {
+        v += rd(&s->b[i]->node_ready[node]);
+    }
+    return (int64_t)v;
+}
+
+static void
+render_node_up(struct scrape *s, const char *name)
+{
+    int n = atomic_load_explicit(&nnodes, memory_order_acquire);
+
+    for (int node = 0; node < n; node++) {
+        bool up = node_ready_sum(s, node) > 0 && !atomic_load(&node_down[node]);
+
+        sample_begin(s->w, name, "", true);
+        label(s->w, true, "node", node_names[node]);
+        sample_i64(s->w, true, up ? 1 : 0);
+    }
+}
+
+/* One per-node family of KIND: every registered node, zeros included, so dashboards see them. */
+static void
+render_node_kind(struct scrape *s, const char *name, enum metrics_node_kind kind, bool gauge)
+{
+    int n = atomic_load_explicit(&nnodes, memory_order_acquire);
+
+    for (int node = 0; node < n; node++) {
+        uint64_t v = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+            v += rd(&s->b[i]->node[kind][node]);
+        }
+        sample_begin(s->w, name, "", true);
+        label(s->w, true, "node", node_names[node]);
+        if (gauge) {
+            sample_i64(s->w, true, (int64_t)v);
+        } else {
+            sample_u64(s->w, true, v);
+        }
+    }
+}
+
 static void
 render_scalar(struct scrape *s, enum metrics_id id, const char *name, const char *type)
 {
@@ -695,6 +755,21 @@ metrics_render(struct cql_wr *w)
             break;
         case METRICS_NODE_CONNECTIONS:
             render_nodes(&s, name);
+            break;
+        case METRICS_NODE_UP:
+            render_node_up(&s, name);
+            break;
+        case METRICS_NODE_REQUESTS:
+            render_node_kind(&s, name, METRICS_NK_SENT, false);
+            break;
+        case METRICS_NODE_IN_FLIGHT:
+            render_node_kind(&s, name, METRICS_NK_IN_FLIGHT, true);
+            break;
+        case METRICS_NODE_ERRORS:
+            render_node_kind(&s, name, METRICS_NK_ERRORS, false);
+            break;
+        case METRICS_NODE_RECONNECTS:
+            render_node_kind(&s, name, METRICS_NK_RECONNECTS, false);
             break;
         default:
             render_scalar(&s, (enum metrics_id)id, name, fam[id].type);

@@ -25,6 +25,7 @@
 #define CORE_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,7 +55,17 @@
     XX(CQL_TRANSPORT_ERRORS, "cqlgate_cql_transport_errors_total", "counter",                      \
        "CQL requests or connections that failed without an answer from Cassandra, by kind.")       \
     XX(NODE_CONNECTIONS, "cqlgate_node_connections", "gauge",                                      \
-       "Standing CQL connections to each contact point, by state.")
+       "Standing CQL connections to each node, by state.")                                        \
+    XX(NODE_UP, "cqlgate_node_up", "gauge",                                                        \
+       "1 while a node has a ready connection and no DOWN event stands against it, else 0.")      \
+    XX(NODE_REQUESTS, "cqlgate_node_requests_total", "counter",                                   \
+       "CQL requests sent to each node, handshakes included.")                                     \
+    XX(NODE_IN_FLIGHT, "cqlgate_node_requests_in_flight", "gauge",                                 \
+       "CQL requests sent to each node and not answered yet.")                                     \
+    XX(NODE_ERRORS, "cqlgate_node_errors_total", "counter",                                       \
+       "ERROR responses and transport failures, by node.")                                         \
+    XX(NODE_RECONNECTS, "cqlgate_node_reconnects_total", "counter",                               \
+       "Connections to each node made again after one was lost or failed.")
 
 enum metrics_id {
 #define XX(id, name, type, help) METRICS_##id,
@@ -76,6 +87,15 @@ enum metrics_transport {
     METRICS_TRANSPORT_MAP(XX)
 #undef XX
     METRICS_TRANSPORT_COUNT
+};
+
+/* The per-node counters of a block, by kind (the node gauge of ready connections is apart). */
+enum metrics_node_kind {
+    METRICS_NK_SENT = 0,          /* requests sent */
+    METRICS_NK_IN_FLIGHT,           /* requests not answered yet (a gauge) */
+    METRICS_NK_ERRORS,              /* ERROR responses and transport failures */
+    METRICS_NK_RECONNECTS,          /* connections made again */
+    METRICS_NK_COUNT
 };
 
 /* Upper bounds of the latency histogram's buckets: nanoseconds and the `le` label. */
@@ -134,6 +154,7 @@ struct metrics {
     _Atomic uint64_t    *requests;     /* [route][method][status index] */
     struct metrics_hist *hist;         /* [route] */
     _Atomic uint64_t     node_ready[METRICS_MAX_NODES]; /* ready connections, by node id */
+    _Atomic uint64_t     node[METRICS_NK_COUNT][METRICS_MAX_NODES]; /* by kind, then node id */
 };
 
 /* The calling thread's block, or NULL; private, use metrics_self(). */
@@ -215,6 +236,20 @@ metrics_node_ready(int node, int64_t n)
         metrics__bump(&m->node_ready[node], (uint64_t)n);
     }
 }
+
+/* Adds N (negative for the in-flight gauge going down) to counter KIND of NODE (-1 is ignored). */
+static inline void
+metrics_node_add(int node, enum metrics_node_kind kind, int64_t n)
+{
+    struct metrics *m = metrics__self;
+
+    if (m != NULL && node >= 0 && node < METRICS_MAX_NODES) {
+        metrics__bump(&m->node[kind][node], (uint64_t)n);
+    }
+}
+
+/* Records that an event said NODE is down (DOWN true) or up; process-wide, any thread. */
+void metrics_node_set_down(int node, bool down);
 
 void metrics__cql_error(struct metrics *m, int32_t code);
 void metrics__http_request(struct metrics *m, int route, unsigned method, int status,

@@ -4,8 +4,20 @@ CASS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RUN="$CASS_DIR/run"
 PY=/usr/bin/python3          # Debian's python3-cassandra is only importable here
 
+# CASSANDRA_FIRST_IP=F (or --first-ip F on start and stop) puts node n on 127.0.0.(F+n-1), with
+# its run directory under run/ip<F>/ unless F is 1, so a second cluster can live beside the default
+# one without touching it. JMX ports follow the address (7099 + 100 x last octet).
+FIRST_IP="${CASSANDRA_FIRST_IP:-1}"
+set_first_ip() {
+    [[ "$1" =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 250)) || { echo "--first-ip must be 1..250" >&2; exit 2; }
+    FIRST_IP=$1
+    if ((FIRST_IP == 1)); then RUN="$CASS_DIR/run"; else RUN="$CASS_DIR/run/ip$FIRST_IP"; fi
+}
+set_first_ip "$FIRST_IP"
+
 node_dir() { echo "$RUN/n$1"; }
-node_ip()  { echo "127.0.0.$1"; }
+node_ip()  { echo "127.0.0.$((FIRST_IP + $1 - 1))"; }
+node_octet() { echo $((FIRST_IP + $1 - 1)); }
 
 # Print the pid recorded for node $1 if that process is alive and is our Cassandra for
 # that node; otherwise print nothing. Guards against a stale pid file whose pid was reused.

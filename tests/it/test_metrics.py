@@ -188,6 +188,14 @@ def test_metrics_page_counts_known_requests(gw, table, driver):
             - before.get("cqlgate_http_connections_accepted_total")) == 7
     assert after.get("cqlgate_http_connections_rejected_total") == 0
     assert after.get("cqlgate_node_connections", node="127.0.0.1:9042", state="ready") == 2
+    # One node: every CQL request and error is its own.
+    node = {"node": "127.0.0.1:9042"}
+    assert (after.get("cqlgate_node_requests_total", **node)
+            - before.get("cqlgate_node_requests_total", **node)
+            == after.get("cqlgate_cql_requests_total") - before.get("cqlgate_cql_requests_total"))
+    assert (after.get("cqlgate_node_errors_total", **node)
+            - before.get("cqlgate_node_errors_total", **node)) == 1
+    assert after.get("cqlgate_node_up", **node) == 1
 
 
 def test_metrics_gauges_settle_when_idle(gw, table):
@@ -198,6 +206,8 @@ def test_metrics_gauges_settle_when_idle(gw, table):
     assert page.get("cqlgate_cql_requests_in_flight") == 0
     assert page.get("cqlgate_node_connections", node="127.0.0.1:9042", state="ready") == 2
     assert page.series("cqlgate_cql_transport_errors_total") == {}
+    assert page.get("cqlgate_node_requests_in_flight", node="127.0.0.1:9042") == 0
+    assert page.get("cqlgate_node_reconnects_total", node="127.0.0.1:9042") == 0
 
 
 def test_metrics_families_and_process(gw):
@@ -213,6 +223,11 @@ def test_metrics_families_and_process(gw):
         "cqlgate_cql_errors_total": "counter",
         "cqlgate_cql_transport_errors_total": "counter",
         "cqlgate_node_connections": "gauge",
+        "cqlgate_node_up": "gauge",
+        "cqlgate_node_requests_total": "counter",
+        "cqlgate_node_requests_in_flight": "gauge",
+        "cqlgate_node_errors_total": "counter",
+        "cqlgate_node_reconnects_total": "counter",
         "process_cpu_seconds_total": "counter",
         "process_resident_memory_bytes": "gauge",
         "process_virtual_memory_bytes": "gauge",
@@ -289,6 +304,10 @@ def test_metrics_without_cassandra():
         assert page.get("cqlgate_node_connections", node=f"127.0.0.1:{port}",
                         state="ready") == 0
         assert len(page.series("cqlgate_node_connections")) == 1
+        node = {"node": f"127.0.0.1:{port}"}
+        assert page.get("cqlgate_node_up", **node) == 0
+        assert page.get("cqlgate_node_errors_total", **node) >= 2     # the failed connects
+        assert page.get("cqlgate_node_requests_total", **node) == 0
         assert page.get("cqlgate_cql_requests_total") == 0
         assert page.get("cqlgate_cql_requests_in_flight") == 0
         assert requests.get(gw.url("/checker/readiness"), timeout=5).status_code == 503
