@@ -166,7 +166,7 @@ stmt_setup(struct doc_op *op, cass_query_cb done)
     }
     memset(&op->q, 0, sizeof(op->q));
     op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
+    op->q.cache = &aw->pool.cache;
     op->q.cql = (const char *)op->cql.p;
     op->q.cql_len = op->cql.len;
     cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);
@@ -392,7 +392,7 @@ batch_prepare(struct doc_op *op, struct cass_query *q, const struct cql_wr *text
 
     memset(q, 0, sizeof(*q));
     q->conn = b->conn;
-    q->cache = &aw->sess.cache;
+    q->cache = &aw->pool.cache;
     q->cql = (const char *)text->p;
     q->cql_len = text->len;
     q->timeout_ms = aw->conf->request_timeout_ms;

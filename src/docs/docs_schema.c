@@ -195,7 +195,7 @@ chain_send(struct chain *c)
     }
     memset(&c->q, 0, sizeof(c->q));
     c->q.conn = conn;
-    c->q.cache = &aw->sess.cache;
+    c->q.cache = &aw->pool.cache;
     c->q.cql = (const char *)c->stmt[c->next].p;
     c->q.cql_len = c->stmt[c->next].len;
     cql_query_params_init(&c->q.params, CQL_CL_LOCAL_QUORUM);
@@ -800,7 +800,7 @@ docs_schema_create_collection(struct http_req *req, const struct docs_names *n,
         return;
     }
     cr->q.conn = conn;
-    cr->q.cache = &aw->sess.cache;
+    cr->q.cache = &aw->pool.cache;
     cr->q.cql = version_cql;
     cr->q.cql_len = sizeof(version_cql) - 1;
     cql_query_params_init(&cr->q.params, CQL_CL_ONE);
