@@ -962,7 +962,7 @@ doc_shred_asm_row(struct doc_shred_asm *d, const struct doc_shred_in *in)
         struct cql_str p = in->p[i];
         struct cql_str next = i + 1 < DOC_SHRED_DEPTH ? in->p[i + 1] : (struct cql_str){ "", 0 };
         bool is_arr = p.len > 0 && p.p[0] == '[';
-        int kind = is_arr ? NODE_ARRAY : NODE_OBJECT;
+        int kind = is_arr && !d->objects ? NODE_ARRAY : NODE_OBJECT;
         struct doc_shred_node *ref;
         int next_kind;
         bool record;
@@ -993,7 +993,7 @@ doc_shred_asm_row(struct doc_shred_asm *d, const struct doc_shred_in *in)
             }
             return;
         }
-        next_kind = next.p[0] == '[' ? NODE_ARRAY : NODE_OBJECT;
+        next_kind = next.p[0] == '[' && !d->objects ? NODE_ARRAY : NODE_OBJECT;
         slot = child_slot(d, ref, p, idx, next_kind);
         key_push(&d->key, p);
     }

@@ -170,6 +170,7 @@ struct doc_shred_asm {
     struct cql_wr          key;     /* the current row's path key (scratch) */
     size_t                 rows;    /* rows taken, dead ones included */
     size_t                 dead;    /* rows ignored: shadowed by newer ones, or unreadable */
+    bool                   objects; /* array indices as object keys "[n]" (in-document search) */
 };
 
 /* Starts an empty document (an empty object) in arena A. */

@@ -656,7 +656,8 @@ doc_where_parse(const char *s, size_t len, const struct cql_str *prefix, size_t 
             const struct doc_where_path *pk = leaves.v[k]->path;
 
             seen = pk == pi
-                   || (pk->text_len == pi->text_len && memcmp(pk->text, pi->text, pi->text_len) == 0);
+                   || (pk->text_len == pi->text_len
+                       && memcmp(pk->text, pi->text, pi->text_len) == 0);
         }
         out->npaths += seen ? 0 : 1;
     }

@@ -106,7 +106,7 @@ struct doc_where {
 int doc_where_parse(const char *s, size_t len, const struct cql_str *prefix, size_t nprefix,
                     struct arena *a, struct doc_where *out, struct doc_shred_err *err) MUSTCHECK;
 
-/* ---- evaluation -------------------------------------------------------------------------------- */
+/* ---- evaluation ------------------------------------------------------------------------------ */
 
 /* What the rows of one document (or sub-document) fed so far say about each leaf. */
 struct doc_where_state {
@@ -133,7 +133,7 @@ void doc_where_feed(const struct doc_where *w, struct doc_where_state *st,
 /* Whether the document fed into ST matches W (true when W holds no condition). */
 bool doc_where_result(const struct doc_where *w, const struct doc_where_state *st);
 
-/* ---- planning ---------------------------------------------------------------------------------- */
+/* ---- planning -------------------------------------------------------------------------------- */
 
 /* How a driver condition becomes CQL. */
 enum doc_where_push {

@@ -286,10 +286,10 @@ answer(struct search *s)
 
 /* Sets up Q on the worker's session with TEXT and VALS; false (REQ answered) when none. */
 static bool
-query_setup(struct search *s, struct cass_query *q, const struct cql_wr *text,
+query_setup(struct http_req *req, struct cass_query *q, const struct cql_wr *text,
             const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
 {
-    struct api_worker *aw = api_worker_of(s->req);
+    struct api_worker *aw = api_worker_of(req);
     struct cass_conn *c = api_conn(aw);
 
     if (c == NULL) {
@@ -406,7 +406,7 @@ fetch_send(struct fetch *f)
     struct search *s = f->s;
     int rc = E_NOTREADY;
 
-    if (query_setup(s, &f->q, &s->fcql, &f->vals, 1, on_fetch)) {
+    if (query_setup(s->req, &f->q, &s->fcql, &f->vals, 1, on_fetch)) {
         f->q.params.page_size = DOCS_SEARCH_DOC_ROWS;
         f->q.params.paging_state = f->page;
         rc = cass_query_run(&f->q);
@@ -646,7 +646,7 @@ drv_send(struct drv *d)
     struct search *s = d->s;
     int rc = E_NOTREADY;
 
-    if (query_setup(s, &d->q, &d->cql, &d->vals, d->nvals, on_driver)) {
+    if (query_setup(s->req, &d->q, &d->cql, &d->vals, d->nvals, on_driver)) {
         d->q.params.page_size = DOCS_SEARCH_DRIVER_ROWS;
         d->q.params.paging_state = d->page;
         rc = cass_query_run(&d->q);
@@ -842,7 +842,7 @@ search_run(struct http_req *req)
     driver_page(s);
 }
 
-/* ---- GET /{coll} ------------------------------------------------------------------------------ */
+/* ---- GET /{coll} ----------------------------------------------------------------------------- */
 
 /* Reads `page-state`; false (400 answered) when it is not one of ours. */
 static bool
@@ -933,4 +933,456 @@ docs_search_add_routes(struct router *r)
                         "docs_collection_search");
 
     return rc != 0 ? E_INVALID : 0;
+}
+
+/* ---- GET /{coll}/{id} with `where` or `page-size`: search inside one document ---------------- */
+
+/*
+ * Stargate's in-document search (3.6): the document's rows are cut into groups sharing the
+ * filter's parent path (the whole document when there is no filter), in clustering order; each
+ * group is one candidate, tested against `where`, and the groups that match are returned as
+ * objects from the document's root (array indices as "[n]" keys), limited to the filter's path
+ * or to `fields` under the parent path. The page state holds the last group returned.
+ */
+
+/* One in-document search (in the request's arena, at req->data). */
+struct insearch {
+    struct http_req          *req;      /* the request */
+    struct docs_names         n;        /* namespace and collection */
+    const char               *id;       /* the document id */
+    size_t                    id_len;   /* its length */
+    int32_t                   page_size;/* groups per page */
+    bool                      raw;      /* raw=true */
+    bool                      profile;  /* profile=true */
+    struct doc_where          w;        /* the filter */
+    struct doc_shred_field    group;    /* the search path: the filter's parent path, or empty */
+    struct doc_shred_fields   out;      /* what of a group is returned */
+    struct cql_str           *after;    /* the page state's group prefix, or NULL */
+    size_t                    nafter;   /* its segments */
+    struct cass_query         q;        /* the document's SELECT */
+    struct cql_wr             cql;      /* its text (arena) */
+    struct cql_wr             vals;     /* the key (arena) */
+    struct cql_bytes          page;     /* the next page's state, or none */
+    struct cql_str           *cur;      /* the current group's prefix (arena), NULL before one */
+    bool                      in_group; /* rows are being taken into the current group */
+    struct doc_where_state    st;       /* the current group against `where` */
+    struct doc_shred_asm      doc;      /* the current group's output */
+    struct doc_shred_asm     *hits;     /* matching groups' outputs */
+    struct cql_str          **hit_pfx;  /* and their prefixes */
+    size_t                    nhits;    /* how many */
+    size_t                    cap;      /* slots */
+    bool                      full;     /* the page is full: only looking for one more match */
+    bool                      more;     /* a match follows the page: a page state goes out */
+    struct prof               pq;       /* the SELECT, for the profile */
+};
+
+/* Whether the first N p columns of IN lie on the search path G (globs allowed). */
+static bool
+under(const struct doc_shred_field *g, const struct doc_shred_in *in)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        const struct doc_shred_fseg *f = &g->seg[i];
+        bool any = false;
+
+        if (i >= DOC_SHRED_DEPTH || in->p[i].len == 0) {
+            return false;
+        }
+        if (f->kind == DOC_SHRED_FIELD_ANY) {
+            continue;
+        }
+        if (f->kind == DOC_SHRED_FIELD_ANY_INDEX) {
+            if (in->p[i].p[0] != '[') {
+                return false;
+            }
+            continue;
+        }
+        for (size_t k = 0; k < f->nalt && !any; k++) {
+            any = f->alt[k].len == in->p[i].len
+                  && memcmp(f->alt[k].p, in->p[i].p, in->p[i].len) == 0;
+        }
+        if (!any) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Compares two group prefixes of N segments in clustering (byte) order. */
+static int
+prefix_cmp(const struct cql_str *a, const struct cql_str *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int c = cand_cmp(0, a[i].p, a[i].len, 0, b[i].p, b[i].len);
+
+        if (c != 0) {
+            return c;
+        }
+    }
+    return 0;
+}
+
+/* Ends the current group: keeps it when it matches and comes after the page state. */
+static void
+group_end(struct insearch *s)
+{
+    size_t n = s->group.n;
+
+    if (s->cur == NULL || !s->in_group) {
+        return;
+    }
+    s->in_group = false;
+    if (s->after != NULL && s->nafter == n && prefix_cmp(s->cur, s->after, n) <= 0) {
+        return;
+    }
+    if (!doc_where_result(&s->w, &s->st)) {
+        return;
+    }
+    if (s->full) {
+        s->more = true;
+        return;
+    }
+    if (s->nhits == s->cap) {
+        size_t cap = s->cap == 0 ? 8 : s->cap * 2;
+        struct doc_shred_asm *v = arena_alloc(&s->req->arena, cap * sizeof(*v));
+        struct cql_str **p = arena_alloc(&s->req->arena, cap * sizeof(*p));
+
+        if (s->nhits > 0) {
+            memcpy(v, s->hits, s->nhits * sizeof(*v));
+            memcpy(p, s->hit_pfx, s->nhits * sizeof(*p));
+        }
+        s->hits = v;
+        s->hit_pfx = p;
+        s->cap = cap;
+    }
+    s->hits[s->nhits] = s->doc;
+    s->hit_pfx[s->nhits] = s->cur;
+    s->nhits++;
+    s->full = s->nhits == (size_t)s->page_size;
+}
+
+/* Takes row IN: a new prefix closes the group before it and opens the next. */
+static void
+group_row(struct insearch *s, const struct doc_shred_in *in)
+{
+    size_t n = s->group.n;
+
+    if (!under(&s->group, in)) {
+        return;
+    }
+    if (s->cur == NULL || !s->in_group || prefix_cmp(s->cur, in->p, n) != 0) {
+        group_end(s);
+        s->cur = arena_alloc(&s->req->arena, (n > 0 ? n : 1) * sizeof(*s->cur));
+        for (size_t i = 0; i < n; i++) {
+            s->cur[i].p = arena_memdup(&s->req->arena, in->p[i].p, in->p[i].len);
+            s->cur[i].len = in->p[i].len;
+        }
+        s->in_group = true;
+        doc_where_state_reset(&s->w, &s->st);
+        doc_shred_asm_init(&s->doc, &s->req->arena);
+        s->doc.objects = true;
+    }
+    doc_where_feed(&s->w, &s->st, in);
+    if (doc_shred_fields_match(&s->out, in)) {
+        doc_shred_asm_row(&s->doc, in);
+    }
+}
+
+/* The page state after the group with prefix P: URL-safe Base64 of 2, then each segment. */
+static void
+write_group_state(struct insearch *s, struct jw *j, const struct cql_str *p)
+{
+    struct cql_wr bin, b64;
+
+    api_arena_wr(&bin, &s->req->arena);
+    cql_wr_byte(&bin, 2);
+    for (size_t i = 0; i < s->group.n; i++) {
+        cql_wr_bytes(&bin, p[i].p, (int32_t)p[i].len);
+    }
+    api_arena_wr(&b64, &s->req->arena);
+    cql_base64_encode(&b64, bin.p, bin.len);
+    for (size_t i = 0; i < b64.len; i++) {
+        b64.p[i] = b64.p[i] == '+' ? '-' : b64.p[i] == '/' ? '_' : b64.p[i];
+    }
+    jw_string_n(j, (const char *)b64.p, b64.len);
+}
+
+static void
+insearch_answer(struct insearch *s)
+{
+    struct cql_wr body;
+    struct jw j;
+    size_t shown = 0;
+
+    for (size_t i = 0; i < s->nhits; i++) {
+        shown += s->hits[i].rows > s->hits[i].dead ? 1 : 0;
+    }
+    if (shown == 0 && !s->more) {
+        http_respond(s->req, 204, NULL, NULL, 0);
+        return;
+    }
+    http_body_init(&body);
+    jw_init(&j, &body);
+    if (!s->raw) {
+        jw_object_begin(&j);
+        jw_key(&j, "documentId");
+        jw_string_n(&j, s->id, s->id_len);
+        if (s->more) {
+            jw_key(&j, "pageState");
+            write_group_state(s, &j, s->hit_pfx[s->nhits - 1]);
+        }
+        jw_key(&j, "data");
+    }
+    jw_array_begin(&j);
+    for (size_t i = 0; i < s->nhits; i++) {
+        struct cql_wr *out;
+
+        if (s->hits[i].rows == s->hits[i].dead) {
+            continue;
+        }
+        out = jw_value(&j);
+        if (out != NULL) {
+            int rc = doc_shred_asm_write(&s->hits[i], out);
+
+            if (rc != 0) {
+                jw_fail(&j, rc);
+            }
+        }
+    }
+    jw_array_end(&j);
+    if (!s->raw) {
+        if (s->profile) {
+            jw_key(&j, "profile");
+            jw_object_begin(&j);
+            jw_key(&j, "description");
+            jw_string(&j, "root");
+            jw_key(&j, "queries");
+            jw_array_begin(&j);
+            jw_array_end(&j);
+            jw_key(&j, "nested");
+            jw_array_begin(&j);
+            write_step(&j, "SearchSubDocuments", strlen("SearchSubDocuments"), &s->pq, 1);
+            jw_array_end(&j);
+            jw_object_end(&j);
+        }
+        jw_object_end(&j);
+    }
+    if (jw_finish(&j) != 0 && body.err == 0) {
+        body.err = E_INVALID;
+    }
+    http_respond_json(s->req, 200, &body);
+}
+
+static void insearch_page(struct http_req *req);
+
+static void
+on_insearch_page(struct cass_query *q, const struct cass_result *res)
+{
+    struct insearch *s = container_of(q, struct insearch, q);
+    const struct cql_rows_meta *meta = &res->result.meta;
+    struct cql_bytes cells[DOC_SHRED_NCELLS];
+    struct doc_shred_in in;
+    struct cql_rd rows;
+
+    if (res->status != 0) {
+        cass_query_release(q);
+        api_respond_cass_error(s->req, res->status, &res->error);
+        return;
+    }
+    if (res->result.kind != CQL_RESULT_ROWS || res->ncols != DOC_SHRED_NCELLS) {
+        cass_query_release(q);
+        http_respond_error(s->req, 500, "Internal error: unexpected columns reading a document",
+                           NULL);
+        return;
+    }
+    s->pq.execs++;
+    s->pq.rows += (uint64_t)res->result.rows_count;
+    cql_rd_init(&rows, res->result.rows, res->result.rows_len);
+    for (int32_t i = 0; i < res->result.rows_count && !s->more; i++) {
+        if (cql_rows_next(&rows, DOC_SHRED_NCELLS, cells) != 0) {
+            break;
+        }
+        doc_shred_cells(cells, &in);
+        group_row(s, &in);
+    }
+    s->page.len = CQL_NULL;
+    if ((meta->flags & CQL_MF_HAS_MORE_PAGES) != 0 && meta->paging_state.len > 0 && !s->more) {
+        s->page.p = arena_memdup(&s->req->arena, meta->paging_state.p,
+                                 (size_t)meta->paging_state.len);
+        s->page.len = meta->paging_state.len;
+    }
+    cass_query_release(q);
+    if (s->page.len != CQL_NULL) {
+        insearch_page(s->req);
+        return;
+    }
+    group_end(s);
+    insearch_answer(s);
+}
+
+static void
+insearch_page(struct http_req *req)
+{
+    struct insearch *s = req->data;
+    int rc;
+
+    if (!query_setup(req, &s->q, &s->cql, &s->vals, 1, on_insearch_page)) {
+        api_respond_not_ready(req);
+        return;
+    }
+    s->q.params.page_size = DOCS_SEARCH_DOC_ROWS;
+    s->q.params.paging_state = s->page;
+    rc = cass_query_run(&s->q);
+    if (rc != 0) {
+        cass_query_release(&s->q);
+        api_respond_cass_error(req, rc, NULL);
+    }
+}
+
+/* Reads the in-document page state: 2, then the group's prefix segments as [bytes]. */
+static bool
+group_state_of(struct insearch *s, const char *state)
+{
+    struct cql_wr w;
+    struct cql_rd r;
+    size_t n = s->group.n;
+
+    api_arena_wr(&w, &s->req->arena);
+    if (cql_json_base64_decode(state, strlen(state), &w) != 0 || w.err != 0 || w.len < 1
+        || w.p[0] != 2) {
+        return false;
+    }
+    s->after = arena_alloc(&s->req->arena, (n > 0 ? n : 1) * sizeof(*s->after));
+    cql_rd_init(&r, w.p + 1, w.len - 1);
+    for (size_t i = 0; i < n; i++) {
+        struct cql_bytes b = cql_rd_bytes(&r);
+
+        if (r.err != 0 || b.len < 0) {
+            return false;
+        }
+        s->after[i].p = (const char *)b.p;
+        s->after[i].len = (size_t)b.len;
+    }
+    s->nafter = n;
+    return r.err == 0 && r.p == r.end;
+}
+
+/* The `fields` of an in-document search: under the filter's parent, or its path alone. */
+static void
+insearch_fields(struct insearch *s, const struct doc_shred_fields *f,
+                const struct doc_where_path *path)
+{
+    struct arena *a = &s->req->arena;
+    size_t n = f->n > 0 ? f->n : 1;
+
+    s->out.v = arena_alloc(a, n * sizeof(*s->out.v));
+    s->out.n = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct doc_shred_field *src = f->n > 0 ? &f->v[i] : NULL;
+        size_t extra = src != NULL ? src->n : 1;
+        struct doc_shred_fseg *segs = arena_alloc(a, (s->group.n + extra) * sizeof(*segs));
+
+        memcpy(segs, s->group.seg, s->group.n * sizeof(*segs));
+        if (src != NULL) {
+            memcpy(segs + s->group.n, src->seg, src->n * sizeof(*segs));
+        } else {
+            segs[s->group.n].kind = DOC_SHRED_FIELD_ALTS;
+            segs[s->group.n].alt = &path->field;
+            segs[s->group.n].nalt = 1;
+        }
+        s->out.v[i].seg = segs;
+        s->out.v[i].n = s->group.n + extra;
+    }
+}
+
+/* Whether `fields` F lists the filter's field alone, as Stargate requires. */
+static bool
+fields_reference(const struct doc_shred_fields *f, const struct doc_where_path *path)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        const struct doc_shred_field *g = &f->v[i];
+
+        if (g->n == 1 && g->seg[0].kind == DOC_SHRED_FIELD_ALTS && g->seg[0].nalt == 1
+            && g->seg[0].alt[0].len == path->field.len
+            && memcmp(g->seg[0].alt[0].p, path->field.p, path->field.len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+docs_search_document(struct http_req *req, const struct docs_names *n, const char *id,
+                     size_t id_len, int32_t page_size)
+{
+    struct insearch *s = arena_alloc(&req->arena, sizeof(*s));
+    const char *where = http_req_query(req, "where");
+    const char *fields = http_req_query(req, "fields");
+    const char *state = http_req_query(req, "page-state");
+    const char *prof = http_req_query(req, "profile");
+    const struct doc_where_path *path = NULL;
+    const struct cass_meta_table *t;
+    struct doc_shred_fields f = { 0 };
+    struct doc_shred_err err;
+    struct cass_meta *m;
+
+    memset(s, 0, sizeof(*s));
+    s->req = req;
+    s->n = *n;
+    s->id = id;
+    s->id_len = id_len;
+    s->page_size = page_size > 0 ? page_size : DOCS_SEARCH_IN_DOC_PAGE;
+    s->raw = api_raw(req);
+    s->profile = prof != NULL && strcmp(prof, "true") == 0;
+    s->page.len = CQL_NULL;
+    req->data = s;
+    if (docs_api_collection(req, &s->n, false, &m, &t) != DOCS_COLL_FOUND) {
+        return;
+    }
+    cass_meta_unref(m);
+    if (where != NULL
+        && doc_where_parse(where, strlen(where), NULL, 0, &req->arena, &s->w, &err) != 0) {
+        http_respond_error_n(req, 400, err.desc, err.len, NULL);
+        return;
+    }
+    if (fields != NULL
+        && doc_shred_fields_parse(fields, strlen(fields), &req->arena, &f, &err) != 0) {
+        http_respond_error_n(req, 400, err.desc, err.len, NULL);
+        return;
+    }
+    if (s->w.npaths > 1) {
+        char msg[96];
+
+        snprintf(msg, sizeof(msg), "Conditions across multiple fields are not yet supported. "
+                 "Found: %zu.", s->w.npaths);
+        http_respond_error(req, 400, msg, NULL);
+        return;
+    }
+    if (s->w.nleaves > 0) {
+        path = s->w.leaves[0]->path;
+        s->group = path->parent;
+    }
+    if (f.n > 0 && path != NULL && !fields_reference(&f, path)) {
+        http_respond_error(req, 400, "When selecting `fields`, the field referenced by `where` "
+                           "must be in the selection.", NULL);
+        return;
+    }
+    if (path != NULL || f.n > 0) {
+        insearch_fields(s, &f, path);
+    }
+    if (state != NULL && state[0] != '\0' && !group_state_of(s, state)) {
+        http_respond_error(req, 400, "Invalid page state.", NULL);
+        return;
+    }
+    doc_where_state_init(&s->w, &s->st, &req->arena);
+    api_arena_wr(&s->cql, &req->arena);
+    WR_LIT(&s->cql, "SELECT ");
+    doc_shred_columns(&s->cql);
+    WR_LIT(&s->cql, ", WRITETIME(leaf) FROM ");
+    docs_api_table_name(&s->cql, &s->n);
+    WR_LIT(&s->cql, " WHERE key = ?");
+    s->pq.cql = (const char *)s->cql.p;
+    s->pq.len = s->cql.len;
+    api_arena_wr(&s->vals, &req->arena);
+    cql_wr_bytes(&s->vals, id, (int32_t)id_len);
+    docs_api_need(req, AUTHZ_SELECT, AUTHZ_TABLE, insearch_page);
 }

@@ -13,6 +13,7 @@
 #define DOCS_DOCS_SEARCH_H
 
 #include "core/util.h"
+#include "docs/docs_api.h"
 #include "http/router.h"
 
 /* Documents per page when `page-size` is not given, and the most a page may ask for. */
@@ -25,6 +26,17 @@
 
 /* Most candidate documents read at the same time by one search. */
 #define DOCS_SEARCH_WINDOW       40
+
+/* Groups per page of a search inside one document when `page-size` is not given. */
+#define DOCS_SEARCH_IN_DOC_PAGE  100
+
+/*
+ * Answers GET /{coll}/{id} given `where` or `page-size` (PAGE_SIZE, or -1 when absent): the
+ * search inside document ID (ID_LEN bytes) of collection N, Stargate's 3.6. The caller checked
+ * the names, the id and that PAGE_SIZE is at least one.
+ */
+void docs_search_document(struct http_req *req, const struct docs_names *n, const char *id,
+                          size_t id_len, int32_t page_size);
 
 /* Adds GET /v2/namespaces/{ks}/collections/{t} to R. Returns 0 or E_INVALID. */
 int docs_search_add_routes(struct router *r) MUSTCHECK;

@@ -621,9 +621,6 @@ def test_document_read_errors(gateway, token, docs):
                  "Request invalid: the minimum number of results to return is one.")
     assert_error(api(gateway, token, "GET", path, params={"page-size": "x"}), 404,
                  "HTTP 404 Not Found")
-    for params in ({"where": '{"a":{"$eq":1}}'}, {"page-size": "5"}):
-        assert_error(api(gateway, token, "GET", path, params=params), 501,
-                     "Searching inside a document (`where`, `page-size`) is not served yet.")
     for fields, desc in (
             ("a", "The `fields` parameter expects a valid JSON array containing field names."),
             ('{"a":1}', '`fields` must be a JSON array, found {"a":1}'),
