@@ -245,9 +245,21 @@ path_of(struct wparse *p, const struct cql_json_node *m, struct doc_where_path *
     last = &segs[path->parent.n];
     if (last->kind == DOC_SHRED_FIELD_ALTS && last->nalt == 1) {
         path->field = last->alt[0];
+    } else if (last->kind == DOC_SHRED_FIELD_ALTS) {
+        /* the field is matched literally against leaf, commas and all */
+        struct cql_wr lit;
+
+        cql_wr_init(&lit, NULL, 0, arena_wr_grow, p->a);
+        for (size_t i = 0; i < last->nalt; i++) {
+            if (i > 0) {
+                cql_wr_byte(&lit, ',');
+            }
+            cql_wr_raw(&lit, last->alt[i].p, last->alt[i].len);
+        }
+        path->field = (struct cql_str){ (const char *)lit.p, lit.len };
     } else {
-        /* a glob or alternatives as the field match no leaf, as in Stargate */
-        path->field = (struct cql_str){ "\x01*", 2 };
+        path->field = last->kind == DOC_SHRED_FIELD_ANY ? (struct cql_str){ "*", 1 }
+                                                          : (struct cql_str){ "[*]", 3 };
     }
     for (size_t i = 0; i < path->parent.n; i++) {
         if (segs[i].kind != DOC_SHRED_FIELD_ALTS || segs[i].nalt != 1) {
