@@ -691,35 +691,44 @@ array_seg(struct cql_str s)
 }
 
 bool
-doc_where_on_path(const struct doc_where_path *path, const struct doc_shred_in *in)
+doc_where_under(const struct doc_shred_field *g, const struct doc_shred_in *in)
 {
-    size_t n = path->parent.n;
-
-    if (n >= DOC_SHRED_DEPTH) {
+    if (g->n > DOC_SHRED_DEPTH) {
         return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        const struct doc_shred_fseg *g = &path->parent.seg[i];
+    for (size_t i = 0; i < g->n; i++) {
+        const struct doc_shred_fseg *f = &g->seg[i];
         bool any = false;
 
         if (in->p[i].len == 0) {
             return false;
         }
-        if (g->kind == DOC_SHRED_FIELD_ANY) {
+        if (f->kind == DOC_SHRED_FIELD_ANY) {
             continue;
         }
-        if (g->kind == DOC_SHRED_FIELD_ANY_INDEX) {
+        if (f->kind == DOC_SHRED_FIELD_ANY_INDEX) {
             if (!array_seg(in->p[i])) {
                 return false;
             }
             continue;
         }
-        for (size_t k = 0; k < g->nalt && !any; k++) {
-            any = str_eq(g->alt[k], in->p[i]);
+        for (size_t k = 0; k < f->nalt && !any; k++) {
+            any = str_eq(f->alt[k], in->p[i]);
         }
         if (!any) {
             return false;
         }
+    }
+    return true;
+}
+
+bool
+doc_where_on_path(const struct doc_where_path *path, const struct doc_shred_in *in)
+{
+    size_t n = path->parent.n;
+
+    if (n >= DOC_SHRED_DEPTH || !doc_where_under(&path->parent, in)) {
+        return false;
     }
     if (!str_eq(path->field, in->p[n])) {
         return false;

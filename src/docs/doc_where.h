@@ -120,6 +120,9 @@ void doc_where_state_init(const struct doc_where *w, struct doc_where_state *st,
 /* Forgets what was fed, for the next document. */
 void doc_where_state_reset(const struct doc_where *w, struct doc_where_state *st);
 
+/* Whether the first G->n p columns of row IN are set and match G's segments (globs allowed). */
+bool doc_where_under(const struct doc_shred_field *g, const struct doc_shred_in *in);
+
 /* Whether row IN lies on PATH: its p columns match the segments, then the field, then ''. */
 bool doc_where_on_path(const struct doc_where_path *path, const struct doc_shred_in *in);
 

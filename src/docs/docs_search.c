@@ -309,6 +309,29 @@ query_setup(struct http_req *req, struct cass_query *q, const struct cql_wr *tex
     return true;
 }
 
+/*
+ * Sets Q up (query_setup) and sends it for one page of PAGE_SIZE rows from PAGE. Returns 0, or
+ * the code of what could not be sent (Q released).
+ */
+static int
+query_send(struct http_req *req, struct cass_query *q, const struct cql_wr *text,
+           const struct cql_wr *vals, uint16_t nvals, struct cql_bytes page, int32_t page_size,
+           cass_query_cb done)
+{
+    int rc;
+
+    if (!query_setup(req, q, text, vals, nvals, done)) {
+        return E_NOTREADY;
+    }
+    q->params.page_size = page_size;
+    q->params.paging_state = page;
+    rc = cass_query_run(q);
+    if (rc != 0) {
+        cass_query_release(q);
+    }
+    return rc;
+}
+
 /* Records the first failure of the search (STATUS, with ERR when the server answered). */
 static void
 search_fail(struct search *s, int status, const struct cql_error *err)
@@ -404,16 +427,9 @@ static void
 fetch_send(struct fetch *f)
 {
     struct search *s = f->s;
-    int rc = E_NOTREADY;
+    int rc = query_send(s->req, &f->q, &s->fcql, &f->vals, 1, f->page, DOCS_SEARCH_DOC_ROWS,
+                        on_fetch);
 
-    if (query_setup(s->req, &f->q, &s->fcql, &f->vals, 1, on_fetch)) {
-        f->q.params.page_size = DOCS_SEARCH_DOC_ROWS;
-        f->q.params.paging_state = f->page;
-        rc = cass_query_run(&f->q);
-        if (rc != 0) {
-            cass_query_release(&f->q);
-        }
-    }
     if (rc != 0) {
         search_fail(s, rc, NULL);
         if (--s->pending == 0) {
@@ -644,16 +660,9 @@ static void
 drv_send(struct drv *d)
 {
     struct search *s = d->s;
-    int rc = E_NOTREADY;
+    int rc = query_send(s->req, &d->q, &d->cql, &d->vals, d->nvals, d->page,
+                        DOCS_SEARCH_DRIVER_ROWS, on_driver);
 
-    if (query_setup(s->req, &d->q, &d->cql, &d->vals, d->nvals, on_driver)) {
-        d->q.params.page_size = DOCS_SEARCH_DRIVER_ROWS;
-        d->q.params.paging_state = d->page;
-        rc = cass_query_run(&d->q);
-        if (rc != 0) {
-            cass_query_release(&d->q);
-        }
-    }
     if (rc != 0) {
         search_fail(s, rc, NULL);
         if (--s->dpending == 0) {
@@ -976,37 +985,6 @@ struct insearch {
     struct prof               pq;       /* the SELECT, for the profile */
 };
 
-/* Whether the first N p columns of IN lie on the search path G (globs allowed). */
-static bool
-under(const struct doc_shred_field *g, const struct doc_shred_in *in)
-{
-    for (size_t i = 0; i < g->n; i++) {
-        const struct doc_shred_fseg *f = &g->seg[i];
-        bool any = false;
-
-        if (i >= DOC_SHRED_DEPTH || in->p[i].len == 0) {
-            return false;
-        }
-        if (f->kind == DOC_SHRED_FIELD_ANY) {
-            continue;
-        }
-        if (f->kind == DOC_SHRED_FIELD_ANY_INDEX) {
-            if (in->p[i].p[0] != '[') {
-                return false;
-            }
-            continue;
-        }
-        for (size_t k = 0; k < f->nalt && !any; k++) {
-            any = f->alt[k].len == in->p[i].len
-                  && memcmp(f->alt[k].p, in->p[i].p, in->p[i].len) == 0;
-        }
-        if (!any) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Compares two group prefixes of N segments in clustering (byte) order. */
 static int
 prefix_cmp(const struct cql_str *a, const struct cql_str *b, size_t n)
@@ -1066,7 +1044,7 @@ group_row(struct insearch *s, const struct doc_shred_in *in)
 {
     size_t n = s->group.n;
 
-    if (!under(&s->group, in)) {
+    if (!doc_where_under(&s->group, in)) {
         return;
     }
     if (s->cur == NULL || !s->in_group || prefix_cmp(s->cur, in->p, n) != 0) {
@@ -1223,17 +1201,12 @@ static void
 insearch_page(struct http_req *req)
 {
     struct insearch *s = req->data;
-    int rc;
+    int rc = query_send(req, &s->q, &s->cql, &s->vals, 1, s->page, DOCS_SEARCH_DOC_ROWS,
+                        on_insearch_page);
 
-    if (!query_setup(req, &s->q, &s->cql, &s->vals, 1, on_insearch_page)) {
+    if (rc == E_NOTREADY) {
         api_respond_not_ready(req);
-        return;
-    }
-    s->q.params.page_size = DOCS_SEARCH_DOC_ROWS;
-    s->q.params.paging_state = s->page;
-    rc = cass_query_run(&s->q);
-    if (rc != 0) {
-        cass_query_release(&s->q);
+    } else if (rc != 0) {
         api_respond_cass_error(req, rc, NULL);
     }
 }
