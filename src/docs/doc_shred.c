@@ -962,7 +962,7 @@ doc_shred_asm_row(struct doc_shred_asm *d, const struct doc_shred_in *in)
         struct cql_str p = in->p[i];
         struct cql_str next = i + 1 < DOC_SHRED_DEPTH ? in->p[i + 1] : (struct cql_str){ "", 0 };
         bool is_arr = p.len > 0 && p.p[0] == '[';
-        int kind = is_arr ? NODE_ARRAY : NODE_OBJECT;
+        int kind = is_arr && !d->objects ? NODE_ARRAY : NODE_OBJECT;
         struct doc_shred_node *ref;
         int next_kind;
         bool record;
@@ -993,7 +993,7 @@ doc_shred_asm_row(struct doc_shred_asm *d, const struct doc_shred_in *in)
             }
             return;
         }
-        next_kind = next.p[0] == '[' ? NODE_ARRAY : NODE_OBJECT;
+        next_kind = next.p[0] == '[' && !d->objects ? NODE_ARRAY : NODE_OBJECT;
         slot = child_slot(d, ref, p, idx, next_kind);
         key_push(&d->key, p);
     }
@@ -1294,21 +1294,33 @@ doc_shred_fields_parse(const char *s, size_t len, struct arena *a,
     }
     out->v = arena_alloc(a, (root->n > 0 ? root->n : 1) * sizeof(*out->v));
     for (e = root->child; e != NULL; e = e->next, i++) {
-        size_t nsegs;
-        struct cql_str *segs = split(a, (struct cql_str){ e->s, e->len }, '.', &nsegs);
-        struct doc_shred_fseg *fs = arena_alloc(a, (nsegs > 0 ? nsegs : 1) * sizeof(*fs));
+        int rc = doc_shred_field_parse(e->s, e->len, a, &out->v[i], err);
 
-        for (size_t k = 0; k < nsegs; k++) {
-            int rc = field_seg(a, segs[k], &fs[k], err);
-
-            if (rc != 0) {
-                return rc;
-            }
+        if (rc != 0) {
+            return rc;
         }
-        out->v[i].seg = fs;
-        out->v[i].n = nsegs;
     }
     out->n = root->n;
+    return 0;
+}
+
+int
+doc_shred_field_parse(const char *s, size_t len, struct arena *a, struct doc_shred_field *out,
+                      struct doc_shred_err *err)
+{
+    size_t nsegs;
+    struct cql_str *segs = split(a, (struct cql_str){ s, len }, '.', &nsegs);
+    struct doc_shred_fseg *fs = arena_alloc(a, (nsegs > 0 ? nsegs : 1) * sizeof(*fs));
+
+    for (size_t k = 0; k < nsegs; k++) {
+        int rc = field_seg(a, segs[k], &fs[k], err);
+
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    out->seg = fs;
+    out->n = nsegs;
     return 0;
 }
 

@@ -170,6 +170,7 @@ struct doc_shred_asm {
     struct cql_wr          key;     /* the current row's path key (scratch) */
     size_t                 rows;    /* rows taken, dead ones included */
     size_t                 dead;    /* rows ignored: shadowed by newer ones, or unreadable */
+    bool                   objects; /* array indices as object keys "[n]" (in-document search) */
 };
 
 /* Starts an empty document (an empty object) in arena A. */
@@ -232,6 +233,14 @@ struct doc_shred_fields {
  */
 int doc_shred_fields_parse(const char *s, size_t len, struct arena *a,
                            struct doc_shred_fields *out, struct doc_shred_err *err) MUSTCHECK;
+
+/*
+ * Parses one field path S (LEN bytes) the way each element of `fields` is parsed: segments split
+ * at unescaped '.', "[n]" padded, globs and alternatives kept. Returns 0, or E_INVALID with ERR
+ * set (an index that is not a number, or one past the longest array).
+ */
+int doc_shred_field_parse(const char *s, size_t len, struct arena *a, struct doc_shred_field *out,
+                          struct doc_shred_err *err) MUSTCHECK;
 
 /* Whether IN lies on one of the paths of F (always with none): DocsApiUtils.isRowOnPath. */
 bool doc_shred_fields_match(const struct doc_shred_fields *f, const struct doc_shred_in *in);

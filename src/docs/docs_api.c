@@ -12,6 +12,7 @@
 #include "docs/doc_shred.h"
 #include "docs/docs_doc.h"
 #include "docs/docs_schema.h"
+#include "docs/docs_search.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
@@ -23,6 +24,9 @@ docs_api_add_routes(struct router *r)
 
     if (rc == 0) {
         rc = docs_doc_add_routes(r);
+    }
+    if (rc == 0) {
+        rc = docs_search_add_routes(r);
     }
     return rc;
 }

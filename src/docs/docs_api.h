@@ -11,7 +11,9 @@
  *     DELETE /v2/namespaces/{ns}/collections/{coll}     DROP TABLE -> 204
  *     POST   /v2/namespaces/{ns}/collections/{coll}     a document with a random id -> 201
  *     PUT    .../{coll}/{id}                            replaces a document -> 200
- *     GET    .../{coll}/{id}                            reads one (raw, fields) -> 200 or 404
+ *     GET    .../{coll}/{id}                            reads one (raw, fields) -> 200 or 404;
+ *                                                       with where or page-size, searches it
+ *     GET    /v2/namespaces/{ns}/collections/{coll}     searches the collection (where, ...)
  *     DELETE .../{coll}/{id}                            deletes one -> 204
  * Writes create a missing collection, as Stargate's do. Every route needs a token; a role needs
  * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE or DROP
@@ -20,7 +22,8 @@
  * is looked at, as the statement would fail before Cassandra's own check.
  *
  * Files: docs_api.c (routes, shared helpers), docs_schema.c (namespaces, collections and the
- * creation of a collection), docs_doc.c (documents), doc_shred.c (the storage layout, pure).
+ * creation of a collection), docs_doc.c (documents), doc_shred.c (the storage layout, pure),
+ * docs_search.c (searches), doc_where.c (`where` filters and their plan, pure).
  */
 #ifndef DOCS_DOCS_API_H
 #define DOCS_DOCS_API_H

@@ -31,6 +31,7 @@
 #include "docs/doc_shred.h"
 #include "docs/docs_api.h"
 #include "docs/docs_schema.h"
+#include "docs/docs_search.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
@@ -734,8 +735,7 @@ document_get(struct http_req *req)
         return;
     }
     if (size != NULL || http_req_query(req, "where") != NULL) {
-        http_respond_error(req, 501, "Searching inside a document (`where`, `page-size`) is not "
-                           "served yet.", NULL);
+        docs_search_document(req, &op->n, op->id, op->id_len, size != NULL ? n : -1);
         return;
     }
     op->raw = api_raw(req);

@@ -621,9 +621,6 @@ def test_document_read_errors(gateway, token, docs):
                  "Request invalid: the minimum number of results to return is one.")
     assert_error(api(gateway, token, "GET", path, params={"page-size": "x"}), 404,
                  "HTTP 404 Not Found")
-    for params in ({"where": '{"a":{"$eq":1}}'}, {"page-size": "5"}):
-        assert_error(api(gateway, token, "GET", path, params=params), 501,
-                     "Searching inside a document (`where`, `page-size`) is not served yet.")
     for fields, desc in (
             ("a", "The `fields` parameter expects a valid JSON array containing field names."),
             ('{"a":1}', '`fields` must be a JSON array, found {"a":1}'),
@@ -701,14 +698,13 @@ def test_document_grants(gateway, token, driver, docs):
 
 
 def test_not_served_yet(gateway, token, docs):
-    """Sub-document paths, PATCH, search and batch are not part of this slice."""
+    """Sub-document paths, PATCH and batch are not part of this slice."""
     put(gateway, token, "ns", {"a": {"b": 1}})
     assert_error(api(gateway, token, "GET", f"{coll_path()}/ns/a"), 404, "HTTP 404 Not Found")
     assert_error(api(gateway, token, "PUT", f"{coll_path()}/ns/a", {"c": 1}), 404,
                  "HTTP 404 Not Found")
     assert_error(api(gateway, token, "DELETE", f"{coll_path()}/ns/a"), 404, "HTTP 404 Not Found")
     assert api(gateway, token, "PATCH", f"{coll_path()}/ns", {"c": 1}).status_code == 405
-    assert api(gateway, token, "GET", coll_path()).status_code == 405
     assert api(gateway, token, "POST", f"{coll_path()}/ns/function",
                {"operation": "$pop"}).status_code == 404
     assert get(gateway, token, "ns").json()["data"] == {"a": {"b": 1}}
