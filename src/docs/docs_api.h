@@ -29,10 +29,14 @@
 #include <stddef.h>
 
 #include "api/authz.h"
+#include "api/cql_json.h"
 #include "cass/cass_meta.h"
 #include "core/util.h"
 #include "http/http_msg.h"
 #include "http/router.h"
+
+/* Most segments of a document path in a URL: the depth of a document. */
+#define DOCS_API_MAX_PATH 64
 
 /* Adds every Document API route to R. Returns 0 or E_INVALID. */
 int docs_api_add_routes(struct router *r) MUSTCHECK;
@@ -143,5 +147,61 @@ void docs_api_table_name(struct cql_wr *w, const struct docs_names *n);
 
 /* Microseconds since the epoch, the write time of a document write. */
 int64_t docs_api_now_us(void);
+
+/*
+ * The head of a document handler's state: req->data of a write that may create its collection
+ * points to a struct whose first member is this.
+ */
+struct docs_head {
+    http_handler_cb next;           /* what runs once the collection exists */
+};
+
+/*
+ * Runs NEXT(REQ) once collection N exists, creating it first (with the role's CREATE grant) when
+ * the namespace has no such table, as Stargate's writes do; otherwise answers REQ (unknown
+ * namespace, not a collection, a failed creation). REQ->data must start with a struct
+ * docs_head.
+ */
+void docs_api_ensure_collection(struct http_req *req, const struct docs_names *n,
+                                http_handler_cb next);
+
+/*
+ * Decodes {id} into *ID and *LEN (arena). The server decodes a path as UTF-8 and puts U+FFFD
+ * where it cannot, so a document id is always valid text. Answers 404 and returns -1 when the
+ * route has none or its escapes are bad.
+ */
+int docs_api_id(struct http_req *req, const char **id, size_t *len) MUSTCHECK;
+
+/* Answers STATUS with {"documentId":"<id>"}. */
+void docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len);
+
+/* A document path from the URL ({path...}), segment by segment. */
+struct docs_path {
+    struct cql_str seg[DOCS_API_MAX_PATH]; /* as stored: "[n]" padded (and unescaped for reads) */
+    struct cql_str url[DOCS_API_MAX_PATH]; /* as sent, percent-decoded, for messages */
+    size_t         n;                      /* segments */
+};
+
+/*
+ * Reads {path} into P: each '/'-separated segment percent-decoded, then in its stored form
+ * (doc_shred_path_seg, unescaped when READ). With DROP_LAST the last segment (the literal
+ * "function") is left out. Answers and returns -1: 404 for bad escapes, 400 for an index that
+ * is not one or a path deeper than the document may be.
+ */
+int docs_api_path(struct http_req *req, bool read, bool drop_last, struct docs_path *p)
+    MUSTCHECK;
+
+/*
+ * Reads a write's integer query parameter TTL_NAME (NULL: none taken) into *TTL (left alone
+ * when absent) and its JSON body into *BODY. Answers and returns -1 on failure: a ttl that is
+ * not an integer is a 404 (the route does not take it); a body that is not JSON "Unable to
+ * process JSON: ..."; then the bean validations together: a ttl below 1, a missing body
+ * (EMPTY_MSG).
+ */
+int docs_api_write_body(struct http_req *req, const char *ttl_name, const char *empty_msg,
+                        int32_t *ttl, const struct cql_json_node **body) MUSTCHECK;
+
+/* Appends the path's URL segments as Java prints a list: "[a, b]". */
+void docs_api_path_text(struct cql_wr *w, const struct docs_path *p);
 
 #endif /* DOCS_DOCS_API_H */
