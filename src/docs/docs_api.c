@@ -260,6 +260,40 @@ docs_api_respond_failure(struct http_req *req, const struct docs_failure *f)
 }
 
 void
+docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+             const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
+{
+    struct api_worker *aw = api_worker_of(req);
+    struct cass_conn *c = api_conn(aw);
+    int rc;
+
+    if (c == NULL) {
+        api_respond_not_ready(req);
+        return;
+    }
+    if (cql->err != 0 || vals->err != 0) {
+        http_respond_error(req, 500, "Internal error: the statement could not be built", NULL);
+        return;
+    }
+    memset(q, 0, sizeof(*q));
+    q->conn = c;
+    q->cache = &aw->sess.cache;
+    q->cql = (const char *)cql->p;
+    q->cql_len = cql->len;
+    cql_query_params_init(&q->params, CQL_CL_LOCAL_QUORUM);
+    q->params.values.p = vals->p;
+    q->params.values.len = vals->len;
+    q->params.values.count = nvals;
+    q->timeout_ms = aw->conf->request_timeout_ms;
+    q->done_cb = done;
+    rc = cass_query_run(q);
+    if (rc != 0) {
+        cass_query_release(q);
+        api_respond_cass_error(req, rc, NULL);
+    }
+}
+
+void
 docs_api_table_name(struct cql_wr *w, const struct docs_names *n)
 {
     api_quote_ident(w, n->ns, n->ns_len);
@@ -364,6 +398,32 @@ docs_api_id(struct http_req *req, const char **id, size_t *len)
     *id = (const char *)w.p;
     *len = w.len;
     return 0;
+}
+
+void
+docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
+                      const char *data, size_t len)
+{
+    struct cql_wr body;
+    struct jw j;
+
+    http_body_init(&body);
+    if (raw) {
+        cql_wr_raw(&body, data, len);
+        http_respond_json(req, 200, &body);
+        return;
+    }
+    jw_init(&j, &body);
+    jw_object_begin(&j);
+    jw_key(&j, "documentId");
+    jw_string_n(&j, id, id_len);
+    jw_key(&j, "data");
+    jw_raw(&j, data, len);
+    jw_object_end(&j);
+    if (jw_finish(&j) != 0 && body.err == 0) {
+        body.err = E_INVALID;
+    }
+    http_respond_json(req, 200, &body);
 }
 
 void

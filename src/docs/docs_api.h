@@ -31,6 +31,7 @@
 #include "api/authz.h"
 #include "api/cql_json.h"
 #include "cass/cass_meta.h"
+#include "cass/cass_query.h"
 #include "core/util.h"
 #include "http/http_msg.h"
 #include "http/router.h"
@@ -142,6 +143,14 @@ void docs_api_failure(struct http_req *req, int status, const struct cql_error *
 /* Answers REQ with F. */
 void docs_api_respond_failure(struct http_req *req, const struct docs_failure *f);
 
+/*
+ * Runs the statement CQL with NVALS values VALS (both arena writers) as Q on the worker's
+ * session, prepared through its cache, at LOCAL_QUORUM; DONE gets the result. When it cannot
+ * be built or sent, answers REQ instead (DONE does not run).
+ */
+void docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+                  const struct cql_wr *vals, uint16_t nvals, cass_query_cb done);
+
 /* Appends "<ks>"."<t>" with both names quoted. */
 void docs_api_table_name(struct cql_wr *w, const struct docs_names *n);
 
@@ -171,6 +180,12 @@ void docs_api_ensure_collection(struct http_req *req, const struct docs_names *n
  * route has none or its escapes are bad.
  */
 int docs_api_id(struct http_req *req, const char **id, size_t *len) MUSTCHECK;
+
+/*
+ * Answers 200 with DATA (LEN bytes of JSON) alone when RAW, else {"documentId":"<id>","data":..}.
+ */
+void docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
+                           const char *data, size_t len);
 
 /* Answers STATUS with {"documentId":"<id>"}. */
 void docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len);

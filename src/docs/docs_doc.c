@@ -57,7 +57,7 @@ struct doc_op {
     bool                        raw;        /* read: raw=true */
     const char                 *fields_arg; /* read: the `fields` parameter, or NULL */
     struct doc_shred_fields     fields;     /* read: it, parsed */
-    struct docs_path            path;       /* read: the sub-document's path (R3), n 0 for none */
+    struct docs_path            path;       /* read, delete: the path below the root, or n 0 */
     struct docs_read            rd;         /* read */
     struct cass_query           q;          /* delete: the statement */
     struct cql_wr               cql;        /* its text (arena) */
@@ -76,49 +76,6 @@ op_new(struct http_req *req)
     op->ttl = -1;
     req->data = op;
     return op;
-}
-
-/* Sets up OP's single statement (read or delete) on the worker's session; false when none. */
-static bool
-stmt_setup(struct doc_op *op, cass_query_cb done)
-{
-    struct api_worker *aw = api_worker_of(op->req);
-    struct cass_conn *c = api_conn(aw);
-
-    if (c == NULL) {
-        api_respond_not_ready(op->req);
-        return false;
-    }
-    memset(&op->q, 0, sizeof(op->q));
-    op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
-    op->q.cql = (const char *)op->cql.p;
-    op->q.cql_len = op->cql.len;
-    cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);
-    op->q.params.values.p = op->vals.p;
-    op->q.params.values.len = op->vals.len;
-    op->q.params.values.count = op->nvals;
-    op->q.timeout_ms = aw->conf->request_timeout_ms;
-    op->q.done_cb = done;
-    return true;
-}
-
-/* Runs OP's single statement; on failure to send, answers. */
-static void
-stmt_run(struct doc_op *op)
-{
-    int rc;
-
-    if (op->cql.err != 0 || op->vals.err != 0) {
-        http_respond_error(op->req, 500, "Internal error: the statement could not be built",
-                           NULL);
-        return;
-    }
-    rc = cass_query_run(&op->q);
-    if (rc != 0) {
-        cass_query_release(&op->q);
-        api_respond_cass_error(op->req, rc, NULL);
-    }
 }
 
 /* ---- POST /{coll} and PUT /{coll}/{id} ------------------------------------------------------- */
@@ -217,51 +174,16 @@ on_read(struct docs_read *r, int status, const struct cql_error *err)
     struct doc_op *op = container_of(r, struct doc_op, rd);
     struct http_req *req = op->req;
     struct cql_wr val;
-    struct cql_wr body;
-    struct jw j;
-    int rc = E_INVALID;
 
     if (status != 0) {
         api_respond_cass_error(req, status, err);
         return;
     }
     api_arena_wr(&val, &req->arena);
-    if (r->nrows > 0) {
-        rc = doc_shred_asm_write_at(&r->doc, op->path.seg, op->path.n, &val);
-    }
-    if (rc == E_INVALID && op->path.n == 0) {
-        docs_api_fail(req, 404, "A document with the id ", op->id, op->id_len,
-                      " does not exist.");
+    if (docs_read_value(r, op->id, op->id_len, &op->path, &val) != 0) {
         return;
     }
-    if (rc == E_INVALID) {
-        api_arena_wr(&body, &req->arena);
-        WR_LIT(&body, "A path ");
-        docs_api_path_text(&body, &op->path);
-        WR_LIT(&body, " in a document with the id ");
-        cql_wr_raw(&body, op->id, op->id_len);
-        WR_LIT(&body, ", or the document itself, does not exist.");
-        http_respond_error_n(req, 404, (const char *)body.p, body.len, NULL);
-        return;
-    }
-    http_body_init(&body);
-    if (rc != 0 || val.err != 0) {
-        body.err = E_INVALID;
-    } else if (op->raw) {
-        cql_wr_raw(&body, val.p, val.len);
-    } else {
-        jw_init(&j, &body);
-        jw_object_begin(&j);
-        jw_key(&j, "documentId");
-        jw_string_n(&j, op->id, op->id_len);
-        jw_key(&j, "data");
-        jw_raw(&j, (const char *)val.p, val.len);
-        jw_object_end(&j);
-        if (jw_finish(&j) != 0 && body.err == 0) {
-            body.err = E_INVALID;
-        }
-    }
-    http_respond_json(req, 200, &body);
+    docs_api_respond_data(req, op->id, op->id_len, op->raw, (const char *)val.p, val.len);
 }
 
 static void
@@ -316,7 +238,7 @@ document_get(struct http_req *req)
     docs_api_need(req, AUTHZ_SELECT, AUTHZ_TABLE, read_run);
 }
 
-/* ---- DELETE /{coll}/{id} --------------------------------------------------------------------- */
+/* ---- DELETE /{coll}/{id}[/{path}]: the partition, or the subtree at the path (D1, D2) --------------------------------------------------------------------- */
 
 static void
 on_deleted(struct cass_query *q, const struct cass_result *res)
@@ -335,6 +257,7 @@ static void
 delete_run(struct http_req *req)
 {
     struct doc_op *op = req->data;
+    char buf[24];
     uint8_t be[8];
 
     api_arena_wr(&op->cql, &req->arena);
@@ -345,10 +268,14 @@ delete_run(struct http_req *req)
     cql_put_be64(be, (uint64_t)docs_api_now_us());
     cql_wr_bytes(&op->vals, be, 8);
     cql_wr_bytes(&op->vals, op->id, (int32_t)op->id_len);
-    op->nvals = 2;
-    if (stmt_setup(op, on_deleted)) {
-        stmt_run(op);
+    for (size_t i = 0; i < op->path.n; i++) {
+        int len = snprintf(buf, sizeof(buf), " AND p%zu = ?", i);
+
+        cql_wr_raw(&op->cql, buf, (size_t)len);
+        cql_wr_bytes(&op->vals, op->path.seg[i].p, (int32_t)op->path.seg[i].len);
     }
+    op->nvals = (uint16_t)(2 + op->path.n);
+    docs_api_run(req, &op->q, &op->cql, &op->vals, op->nvals, on_deleted);
 }
 
 static void
@@ -359,6 +286,7 @@ document_delete(struct http_req *req)
     struct cass_meta *m;
 
     if (docs_api_names(req, true, &op->n) != 0 || docs_api_id(req, &op->id, &op->id_len) != 0
+        || docs_api_path(req, false, false, &op->path) != 0
         || docs_api_collection(req, &op->n, false, &m, &t) != DOCS_COLL_FOUND) {
         return;
     }
@@ -393,5 +321,7 @@ docs_doc_add_routes(struct router *r)
                      "docs_document_get_path");
     rc |= router_add(r, HTTP_M(DELETE), DOCUMENTS "/{id}", on_document_delete,
                      "docs_document_delete");
+    rc |= router_add(r, HTTP_M(DELETE), DOCUMENTS "/{id}/{path...}", on_document_delete,
+                     "docs_document_delete_path");
     return rc != 0 ? E_INVALID : 0;
 }

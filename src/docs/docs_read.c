@@ -147,3 +147,35 @@ docs_read_start(struct docs_read *r, struct http_req *req, const struct docs_nam
     }
     read_page(r);
 }
+
+int
+docs_read_value(struct docs_read *r, const char *id, size_t id_len, const struct docs_path *path,
+                struct cql_wr *val)
+{
+    struct cql_wr msg;
+    int rc = E_INVALID;
+
+    if (r->nrows > 0) {
+        rc = doc_shred_asm_write_at(&r->doc, path->seg, path->n, val);
+    }
+    if (rc == E_INVALID && path->n == 0) {
+        docs_api_fail(r->req, 404, "A document with the id ", id, id_len, " does not exist.");
+        return -1;
+    }
+    if (rc == E_INVALID) {
+        api_arena_wr(&msg, &r->req->arena);
+        WR_LIT(&msg, "A path ");
+        docs_api_path_text(&msg, path);
+        WR_LIT(&msg, " in a document with the id ");
+        cql_wr_raw(&msg, id, id_len);
+        WR_LIT(&msg, ", or the document itself, does not exist.");
+        http_respond_error_n(r->req, 404, (const char *)msg.p, msg.len, NULL);
+        return -1;
+    }
+    if (rc != 0 || val->err != 0) {
+        http_respond_error(r->req, 500, "Internal error: the document could not be written out",
+                           NULL);
+        return -1;
+    }
+    return 0;
+}

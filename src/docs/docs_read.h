@@ -52,4 +52,14 @@ void docs_read_start(struct docs_read *r, struct http_req *req, const struct doc
                      const char *id, size_t id_len, const struct cql_str *path, size_t npath,
                      const struct doc_shred_fields *fields, docs_read_cb done);
 
+/*
+ * Appends to VAL (an arena writer) the value R read at PATH, its own path as the URL gave it.
+ * When nothing is there answers 404 with Stargate's text, "A document with the id <id> does not
+ * exist." at the root, else "A path [a, b] in a document with the id <id>, or the document
+ * itself, does not exist.", and returns -1; when the value cannot be written answers 500 and
+ * returns -1. Returns 0 otherwise.
+ */
+int docs_read_value(struct docs_read *r, const char *id, size_t id_len,
+                    const struct docs_path *path, struct cql_wr *val) MUSTCHECK;
+
 #endif /* DOCS_DOCS_READ_H */

@@ -10,7 +10,6 @@
  *     PUT   .../{id}/{path}  [ttl-auto: SELECT TTL] --> BATCH: subtree DELETE @ts-1, INSERTs @ts
  *     PATCH .../{id}[/{path}] [ttl-auto: SELECT TTL] --> BATCH: DELETE the body's keys, the value
  *                            at the path and the array elements under it @ts-1, INSERTs @ts
- *     DELETE .../{id}/{path} --> DELETE the subtree @now
  *     POST  .../{id}[/{path}]/function --> read the path --> $push / $pop / $set
  *                            --> SELECT TTL --> BATCH as above
  *     POST  .../{coll}/batch --> one BATCH per document, all at once --> 202
@@ -135,59 +134,12 @@ prefix_of(struct wr_op *op, const struct cql_str *seg, size_t n)
     return parent;
 }
 
-/* Runs a single statement built in OP->cql and OP->vals; DONE gets its result. */
-static void
-stmt_run(struct wr_op *op, cass_query_cb done)
-{
-    struct api_worker *aw = api_worker_of(op->req);
-    struct cass_conn *c = api_conn(aw);
-    int rc;
-
-    if (c == NULL) {
-        api_respond_not_ready(op->req);
-        return;
-    }
-    if (op->cql.err != 0 || op->vals.err != 0) {
-        http_respond_error(op->req, 500, DOCS_BATCH_BUILD_FAILED, NULL);
-        return;
-    }
-    memset(&op->q, 0, sizeof(op->q));
-    op->q.conn = c;
-    op->q.cache = &aw->sess.cache;
-    op->q.cql = (const char *)op->cql.p;
-    op->q.cql_len = op->cql.len;
-    cql_query_params_init(&op->q.params, CQL_CL_LOCAL_QUORUM);
-    op->q.params.values.p = op->vals.p;
-    op->q.params.values.len = op->vals.len;
-    op->q.params.values.count = op->nvals;
-    op->q.timeout_ms = aw->conf->request_timeout_ms;
-    op->q.done_cb = done;
-    rc = cass_query_run(&op->q);
-    if (rc != 0) {
-        cass_query_release(&op->q);
-        api_respond_cass_error(op->req, rc, NULL);
-    }
-}
-
-/* Starts OP->cql with "<VERB><ks>.<t>" and OP->vals empty. */
-static void
-stmt_begin(struct wr_op *op, const char *verb)
-{
-    api_arena_wr(&op->cql, &op->req->arena);
-    cql_wr_raw(&op->cql, verb, strlen(verb));
-    docs_api_table_name(&op->cql, &op->n);
-    api_arena_wr(&op->vals, &op->req->arena);
-    op->nvals = 0;
-}
-
 /* ---- the write of one document --------------------------------------------------------------- */
 
 static void
 on_written(struct docs_batch *b, int status, const struct cql_error *err)
 {
     struct wr_op *op = b->data;
-    struct cql_wr body;
-    struct jw j;
 
     if (status != 0) {
         api_respond_cass_error(op->req, status, err);
@@ -197,22 +149,7 @@ on_written(struct docs_batch *b, int status, const struct cql_error *err)
         docs_api_respond_id(op->req, 200, op->id, op->id_len);
         return;
     }
-    http_body_init(&body);
-    if (op->raw) {
-        cql_wr_raw(&body, op->data.p, op->data.len);
-    } else {
-        jw_init(&j, &body);
-        jw_object_begin(&j);
-        jw_key(&j, "documentId");
-        jw_string_n(&j, op->id, op->id_len);
-        jw_key(&j, "data");
-        jw_raw(&j, op->data.p, op->data.len);
-        jw_object_end(&j);
-        if (jw_finish(&j) != 0 && body.err == 0) {
-            body.err = E_INVALID;
-        }
-    }
-    http_respond_json(op->req, 200, &body);
+    docs_api_respond_data(op->req, op->id, op->id_len, op->raw, op->data.p, op->data.len);
 }
 
 /* Sends OP's batch: its deletes are in OP->b already. */
@@ -266,7 +203,7 @@ write_run(struct http_req *req)
     api_arena_wr(&op->vals, &req->arena);
     cql_wr_bytes(&op->vals, op->id, (int32_t)op->id_len);
     op->nvals = 1;
-    stmt_run(op, on_ttl);
+    docs_api_run(req, &op->q, &op->cql, &op->vals, op->nvals, on_ttl);
 }
 
 /* Checks the batch's size, then the role's grant, then writes. */
@@ -381,59 +318,6 @@ static void
 document_patch(struct http_req *req)
 {
     update(req, WR_PATCH);
-}
-
-/* ---- DELETE .../{id}/{path} ------------------------------------------------------------------ */
-
-static void
-on_path_deleted(struct cass_query *q, const struct cass_result *res)
-{
-    struct wr_op *op = container_of(q, struct wr_op, q);
-
-    cass_query_release(q);
-    if (res->status != 0) {
-        api_respond_cass_error(op->req, res->status, &res->error);
-        return;
-    }
-    http_respond(op->req, 204, NULL, NULL, 0);
-}
-
-static void
-delete_path_run(struct http_req *req)
-{
-    struct wr_op *op = req->data;
-    char buf[24];
-    uint8_t be[8];
-
-    stmt_begin(op, "DELETE FROM ");
-    WR_LIT(&op->cql, " USING TIMESTAMP ? WHERE key = ?");
-    cql_put_be64(be, (uint64_t)docs_api_now_us());
-    cql_wr_bytes(&op->vals, be, 8);
-    cql_wr_bytes(&op->vals, op->id, (int32_t)op->id_len);
-    for (size_t i = 0; i < op->path.n; i++) {
-        int len = snprintf(buf, sizeof(buf), " AND p%zu = ?", i);
-
-        cql_wr_raw(&op->cql, buf, (size_t)len);
-        cql_wr_bytes(&op->vals, op->path.seg[i].p, (int32_t)op->path.seg[i].len);
-    }
-    op->nvals = (uint16_t)(2 + op->path.n);
-    stmt_run(op, on_path_deleted);
-}
-
-static void
-document_delete_path(struct http_req *req)
-{
-    struct wr_op *op = op_new(req, WR_PUT);
-    const struct cass_meta_table *t;
-    struct cass_meta *m;
-
-    if (docs_api_names(req, true, &op->n) != 0 || docs_api_id(req, &op->id, &op->id_len) != 0
-        || docs_api_path(req, false, false, &op->path) != 0
-        || docs_api_collection(req, &op->n, false, &m, &t) != DOCS_COLL_FOUND) {
-        return;
-    }
-    cass_meta_unref(m);
-    docs_api_need(req, AUTHZ_MODIFY, AUTHZ_TABLE, delete_path_run);
 }
 
 /* ---- POST .../{id}[/{path}]/function --------------------------------------------------------- */
@@ -592,33 +476,16 @@ on_function_read(struct docs_read *r, int status, const struct cql_error *err)
     struct cql_json_err jerr;
     struct doc_shred_err serr;
     struct cql_wr val;
-    int rc = E_INVALID;
 
     if (status != 0) {
         api_respond_cass_error(req, status, err);
         return;
     }
     api_arena_wr(&val, &req->arena);
-    if (r->nrows > 0) {
-        rc = doc_shred_asm_write_at(&r->doc, op->path.seg, op->path.n, &val);
-    }
-    if (rc == E_INVALID && op->path.n == 0) {
-        docs_api_fail(req, 404, "A document with the id ", op->id, op->id_len,
-                      " does not exist.");
+    if (docs_read_value(r, op->id, op->id_len, &op->path, &val) != 0) {
         return;
     }
-    if (rc == E_INVALID) {
-        api_arena_wr(&val, &req->arena);
-        WR_LIT(&val, "A path ");
-        docs_api_path_text(&val, &op->path);
-        WR_LIT(&val, " in a document with the id ");
-        cql_wr_raw(&val, op->id, op->id_len);
-        WR_LIT(&val, ", or the document itself, does not exist.");
-        http_respond_error_n(req, 404, (const char *)val.p, val.len, NULL);
-        return;
-    }
-    if (rc != 0 || val.err != 0
-        || cql_json_parse((const char *)val.p, val.len, CQL_JSON_DEEP, &a, &old, &jerr) != 0) {
+    if (cql_json_parse((const char *)val.p, val.len, CQL_JSON_DEEP, &a, &old, &jerr) != 0) {
         http_respond_error(req, 500, "Internal error: the document read back is not JSON", NULL);
         return;
     }
@@ -957,7 +824,6 @@ document_batch(struct http_req *req)
 
 TOKEN(document_put_path)
 TOKEN(document_patch)
-TOKEN(document_delete_path)
 TOKEN(document_function)
 TOKEN(document_batch)
 
@@ -974,8 +840,6 @@ docs_write_add_routes(struct router *r)
                      "docs_document_patch");
     rc |= router_add(r, HTTP_M(PATCH), DOCUMENTS "/{id}/{path...}", on_document_patch,
                      "docs_document_patch_path");
-    rc |= router_add(r, HTTP_M(DELETE), DOCUMENTS "/{id}/{path...}", on_document_delete_path,
-                     "docs_document_delete_path");
     rc |= router_add(r, HTTP_M(POST), DOCUMENTS "/{id}/{path...}", on_document_function,
                      "docs_document_function");
     return rc != 0 ? E_INVALID : 0;

@@ -4,7 +4,6 @@
  *
  *     PUT    .../{coll}/{id}/{path}           replaces the subtree at the path -> 200
  *     PATCH  .../{coll}/{id}[/{path}]         shallow merge of an object at the path -> 200
- *     DELETE .../{coll}/{id}/{path}           deletes the subtree -> 204
  *     POST   .../{coll}/{id}[/{path}]/function  $push, $pop, $set -> 200
  *     POST   .../{coll}/batch                 one batch per document, at once -> 202
  *
