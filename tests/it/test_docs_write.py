@@ -10,6 +10,7 @@ import json
 import pytest
 import requests
 
+from conftest import get_token
 from test_docs import EMPTY_ARRAY, EMPTY_OBJECT, api, assert_error, create_ns, path_of, rows_of, \
     wait_for
 
@@ -377,3 +378,48 @@ def test_concurrent_puts_leave_one_whole_document(gateway, token, driver, ns):
     assert got in versions
     keys = {path_of(row)[0] for row in rows_of(driver, NS, COLL, "race")}
     assert keys == set(got)
+
+
+# ---- grants and tokens ---------------------------------------------------------------------------
+
+@pytest.fixture
+def roles(gateway, driver, ns):
+    """docs2_it_reader (SELECT on the collection) and docs2_it_writer (MODIFY on the namespace)."""
+    grants = {"docs2_it_reader": f"GRANT SELECT ON TABLE {NS}.{COLL} TO docs2_it_reader",
+              "docs2_it_writer": f"GRANT MODIFY ON KEYSPACE {NS} TO docs2_it_writer"}
+    for role, grant in grants.items():
+        driver.execute(f"DROP ROLE IF EXISTS {role}")
+        driver.execute(f"CREATE ROLE {role} WITH LOGIN = true AND PASSWORD = 'pw-docs2'")
+        driver.execute(grant)
+    yield {role: get_token(gateway, role, "pw-docs2") for role in grants}
+    for role in grants:
+        driver.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_grants(gateway, token, ns, roles):
+    put(gateway, token, "gr", {"arr": [1], "o": {"k": 1}})
+    reader, writer = roles["docs2_it_reader"], roles["docs2_it_writer"]
+    no_modify = f"has no MODIFY permission on <table {NS}.{COLL}>"
+    no_select = f"has no SELECT permission on <table {NS}.{COLL}>"
+    assert doc_of(gateway, reader, "gr/o") == {"k": 1}
+    for method, path, body in (("PUT", "gr/o", 1), ("PATCH", "gr", {"a": 1}),
+                               ("PATCH", "gr/o", {"a": 1}), ("DELETE", "gr/o", NOBODY),
+                               ("POST", "gr/arr/function", {"operation": "$pop"})):
+        r = call(gateway, reader, method, path, body)
+        assert r.status_code == 401 and no_modify in r.json()["description"], (method, r.text)
+    r = api(gateway, reader, "POST", f"{BASE}/batch", [{"a": 1}])
+    assert r.status_code == 401 and no_modify in r.json()["description"], r.text
+    assert call(gateway, writer, "PATCH", "gr/o", {"a": 1}).status_code == 200
+    r = fn(gateway, writer, "gr/arr", {"operation": "$pop"})
+    assert r.status_code == 401 and no_select in r.json()["description"], r.text
+    r = call(gateway, writer, "GET", "gr/o")
+    assert r.status_code == 401 and no_select in r.json()["description"], r.text
+    assert doc_of(gateway, token, "gr") == {"arr": [1], "o": {"a": 1, "k": 1}}
+
+
+def test_tokens_required(gateway, ns):
+    for method, path in (("GET", "x/a"), ("PUT", "x/a"), ("PATCH", "x"), ("PATCH", "x/a"),
+                         ("DELETE", "x/a"), ("POST", "x/function"), ("POST", "batch")):
+        r = requests.request(method, gateway.url(f"{BASE}/{path}"), data="{}", timeout=30)
+        assert_error(r, 401, "Role unauthorized for operation: Missing token, expecting one in "
+                     "the X-Cassandra-Token header.")
