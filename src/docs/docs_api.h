@@ -2,7 +2,8 @@
  * docs_api.h: Stargate's Document API v2 (spec/documents-v2.md), served from the collections'
  * own tables so that Stargate and cqlgate read and write the same documents.
  *
- * Served so far: namespaces (1.1), collections (1.2) and whole documents (1.3):
+ * Served so far: namespaces (1.1), collections (1.2), documents and paths in them (1.3), the
+ * built-in functions (1.4):
  *     GET    /v2/schemas/namespaces[/{ns}]              keyspaces with their replication
  *     POST   /v2/schemas/namespaces                     CREATE KEYSPACE IF NOT EXISTS -> 201
  *     DELETE /v2/schemas/namespaces/{ns}                DROP KEYSPACE -> 204
@@ -11,8 +12,12 @@
  *     DELETE /v2/namespaces/{ns}/collections/{coll}     DROP TABLE -> 204
  *     POST   /v2/namespaces/{ns}/collections/{coll}     a document with a random id -> 201
  *     PUT    .../{coll}/{id}                            replaces a document -> 200
- *     GET    .../{coll}/{id}                            reads one (raw, fields) -> 200 or 404
- *     DELETE .../{coll}/{id}                            deletes one -> 204
+ *     GET    .../{coll}/{id}[/{path}]                   reads one, or the value at a path -> 200
+ *     DELETE .../{coll}/{id}[/{path}]                   deletes one, or a subtree -> 204
+ *     PUT    .../{coll}/{id}/{path}                     replaces the value at a path -> 200
+ *     PATCH  .../{coll}/{id}[/{path}]                   merges an object (shallow) -> 200
+ *     POST   .../{coll}/{id}[/{path}]/function          $push, $pop, $set -> 200
+ *     POST   .../{coll}/batch                           many documents -> 202
  * Writes create a missing collection, as Stargate's do. Every route needs a token; a role needs
  * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE or DROP
  * on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check names
@@ -20,7 +25,9 @@
  * is looked at, as the statement would fail before Cassandra's own check.
  *
  * Files: docs_api.c (routes, shared helpers), docs_schema.c (namespaces, collections and the
- * creation of a collection), docs_doc.c (documents), doc_shred.c (the storage layout, pure).
+ * creation of a collection), docs_doc.c (documents: POST, PUT, GET, DELETE), docs_write.c (PUT
+ * at a path, PATCH, functions, batch write), docs_batch.c (a document's write batch),
+ * docs_read.c (a document's rows read back), doc_shred.c (the storage layout, pure).
  */
 #ifndef DOCS_DOCS_API_H
 #define DOCS_DOCS_API_H

@@ -93,7 +93,9 @@ bool docs_batch_fits(const struct docs_batch *b, const struct doc_shred_rows *ro
 void docs_batch_start(struct docs_batch *b, const struct doc_shred_rows *rows, int32_t ttl,
                       docs_batch_cb done);
 
-/* The text answered for a statement that could not be built (500). */
-#define DOCS_BATCH_BUILD_FAILED "Internal error: the statements could not be built"
+/* The answer (400) to a document with more rows than one batch holds. */
+#define DOCS_BATCH_TOO_MANY_ROWS                                                                   \
+    "Request invalid: a document is written in one batch, which holds at most 65535 "          \
+    "statements (one per value)."
 
 #endif /* DOCS_DOCS_BATCH_H */

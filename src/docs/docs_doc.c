@@ -9,36 +9,29 @@
  *     write:  validate --> collection? --missing--> grant CREATE --> create it --+
  *                          |                                                     |
  *                          +--found----------------------------------------------+--> shred
- *             --> grant MODIFY --> prepare INSERT (and DELETE) --> BATCH --> 201 / 200
- *     read:   validate --> collection --> fields --> grant SELECT --> pages --> 200 / 404
- *     delete: collection --> grant MODIFY --> DELETE --> 204
+ *             --> grant MODIFY --> BATCH (docs_batch) --> 201 / 200
+ *     read:   validate --> collection --> fields --> grant SELECT --> pages (docs_read)
+ *             --> the value at the path --> 200 / 404
+ *     delete: collection --> grant MODIFY --> DELETE (of the path, if any) --> 204
  */
 #include "docs/docs_doc.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/cql_json.h"
 #include "cass/cass_query.h"
-#include "core/json_w.h"
-#include "core/log.h"
-#include "cql_req.h"
 #include "cql_resp.h"
 #include "cql_value.h"
 #include "docs/doc_shred.h"
 #include "docs/docs_api.h"
 #include "docs/docs_batch.h"
 #include "docs/docs_read.h"
-#include "docs/docs_schema.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
-
-/* Re-prepares after UNPREPARED before a batch's failure is final. */
-#define MAX_REPREPARES 2
 
 #define DOCUMENTS "/v2/namespaces/{ks}/collections/{t}"
 
@@ -121,7 +114,7 @@ write_shred(struct http_req *req)
         docs_batch_del_partition(&op->b);
     }
     if (!docs_batch_fits(&op->b, &op->rows)) {
-        http_respond_error(req, 400, DOCS_DOC_TOO_MANY_ROWS, NULL);
+        http_respond_error(req, 400, DOCS_BATCH_TOO_MANY_ROWS, NULL);
         return;
     }
     docs_api_need(req, AUTHZ_MODIFY, AUTHZ_TABLE, write_run);

@@ -18,11 +18,6 @@
 #include "core/util.h"
 #include "http/router.h"
 
-/* The answer (400) to a document with more rows than one batch holds. */
-#define DOCS_DOC_TOO_MANY_ROWS                                                                     \
-    "Request invalid: a document is written in one batch, which holds at most 65535 "          \
-    "statements (one per value)."
-
 /* Adds the document routes to R. Returns 0 or E_INVALID. */
 int docs_doc_add_routes(struct router *r) MUSTCHECK;
 

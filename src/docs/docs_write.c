@@ -29,7 +29,6 @@
 #include "docs/doc_shred.h"
 #include "docs/docs_api.h"
 #include "docs/docs_batch.h"
-#include "docs/docs_doc.h"
 #include "docs/docs_read.h"
 
 /* Appends the string literal S to the writer W. */
@@ -211,7 +210,7 @@ static void
 write_checked(struct wr_op *op)
 {
     if (!docs_batch_fits(&op->b, &op->rows)) {
-        http_respond_error(op->req, 400, DOCS_DOC_TOO_MANY_ROWS, NULL);
+        http_respond_error(op->req, 400, DOCS_BATCH_TOO_MANY_ROWS, NULL);
         return;
     }
     docs_api_need(op->req, AUTHZ_MODIFY, AUTHZ_TABLE, write_run);
@@ -394,7 +393,6 @@ function_array(struct wr_op *op, const struct cql_json_node *old)
         op->data = json_text(op, last);
     }
     op->body = arr;
-    op->kind = WR_FUNCTION;
     op->prefix = prefix_of(op, op->path.seg, op->path.n);
     docs_batch_init(&op->b, op->req, &op->n, op->id, op->id_len, docs_api_now_us());
     op->b.data = op;
@@ -403,7 +401,9 @@ function_array(struct wr_op *op, const struct cql_json_node *old)
 
 /*
  * $set: each key of the value object is a dotted path below OP's path (escapes kept as written,
- * "[n]" padded); its subtree is deleted and the key's value written there.
+ * "[n]" padded); its subtree is deleted and the key's value written there, as PUT at that path
+ * without ttl-auto does. Stargate writes each key in a batch of its own; here they share one.
+ * The answer's data is an empty object, as Stargate's SetFunction gives it.
  */
 static int
 function_set(struct wr_op *op)
@@ -415,8 +415,8 @@ function_set(struct wr_op *op)
     struct doc_shred_err err;
 
     if (op->value == NULL || op->value->kind != CQL_JSON_OBJECT || op->value->n == 0) {
-        http_respond_error(req, 400, "A patch operation must be done with a non-empty JSON "
-                           "object.", NULL);
+        http_respond_error(req, 400, "The $set operation requires a non-empty JSON object of "
+                           "paths and values.", NULL);
         return -1;
     }
     docs_batch_init(&op->b, req, &op->n, op->id, op->id_len, docs_api_now_us());
@@ -460,8 +460,8 @@ function_set(struct wr_op *op)
         op->rows.n += parts[k].n;
     }
     op->rows.cap = total + 1;
-    op->data = (struct cql_str){ "null", 4 };
-    op->kind = WR_FUNCTION;
+    op->data = (struct cql_str){ "{}", 2 };
+    op->ttl_auto = false;
     return 0;
 }
 
@@ -787,7 +787,7 @@ batch_shred(struct http_req *req)
             docs_batch_del_partition(&d->b);
         }
         if (!docs_batch_fits(&d->b, &d->rows)) {
-            http_respond_error(req, 400, DOCS_DOC_TOO_MANY_ROWS, NULL);
+            http_respond_error(req, 400, DOCS_BATCH_TOO_MANY_ROWS, NULL);
             return;
         }
     }

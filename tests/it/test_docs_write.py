@@ -263,15 +263,19 @@ def test_functions_at_root_and_ttl_auto(gateway, token, driver, ns):
 
 
 def test_set(gateway, token, driver, ns):
-    put(gateway, token, "s", {"a": {"b": 1, "keep": 2}})
+    """$set writes like PUT at each path without ttl-auto: the new rows never expire."""
+    put(gateway, token, "s", {"a": {"b": 1, "keep": 2}}, ttl=800)
     r = fn(gateway, token, "s/a", {"operation": "$set", "value": {"b.c": 5, "l.[1]": "z"}})
     assert r.status_code == 200, r.text
-    assert r.json() == {"documentId": "s", "data": None}
+    assert r.json() == {"documentId": "s", "data": {}}
     assert doc_of(gateway, token, "s") == {"a": {"b": {"c": 5}, "keep": 2, "l": [None, "z"]}}
     # $set deletes the subtree of each key's own path (a.b.c), so the old scalar row at a.b
     # stays, shadowed by the newer rows below it, as Stargate leaves it
     assert layout(driver, "s") == {("a", "b"): 1.0, ("a", "b", "c"): 5.0, ("a", "keep"): 2.0,
                                    ("a", "l", "[000001]"): "z"}
+    ttl = {tuple(path_of(row)): row.ttl for row in rows_of(driver, NS, COLL, "s")}
+    assert ttl[("a", "b", "c")] is None and ttl[("a", "l", "[000001]")] is None
+    assert 0 < ttl[("a", "keep")] <= 800
 
 
 def test_function_errors(gateway, token, ns):
@@ -288,8 +292,10 @@ def test_function_errors(gateway, token, ns):
                  "A document with the id nodoc does not exist.")
     assert_error(fn(gateway, token, "fe/none", {"operation": "$push", "value": 1}), 404,
                  not_found("fe", "none"))
-    assert_error(fn(gateway, token, "fe", {"operation": "$set", "value": 3}), 400,
-                 "A patch operation must be done with a non-empty JSON object.")
+    for value in (3, {}, NOBODY):
+        body = {"operation": "$set"} if value is NOBODY else {"operation": "$set", "value": value}
+        assert_error(fn(gateway, token, "fe", body), 400,
+                     "The $set operation requires a non-empty JSON object of paths and values.")
     assert call(gateway, token, "POST", "fe/arr/other", {"operation": "$pop"}).status_code == 405
     assert_error(api(gateway, token, "POST", f"/v2/namespaces/{NS}/collections/nocoll/fe/function",
                      {"operation": "$pop"}), 404, "Collection 'nocoll' not found.")
