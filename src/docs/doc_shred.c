@@ -1065,6 +1065,38 @@ doc_shred_asm_write(const struct doc_shred_asm *d, struct cql_wr *out)
     return jw_finish(&j);
 }
 
+int
+doc_shred_asm_write_at(const struct doc_shred_asm *d, const struct cql_str *path, size_t n,
+                       struct cql_wr *out)
+{
+    const struct doc_shred_node *node = d->root;
+    struct jw j;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct member *m;
+        long idx;
+
+        if (node == NULL) {
+            return E_INVALID;
+        }
+        if (node->kind == NODE_OBJECT) {
+            m = obj_find((struct doc_shred_node *)node, path[i]);
+            if (m == NULL) {
+                return E_INVALID;
+            }
+            node = m->value;
+        } else if (node->kind == NODE_ARRAY && path[i].len > 0 && path[i].p[0] == '['
+                   && (idx = index_of(path[i])) >= 0 && (size_t)idx < node->u.arr.n) {
+            node = node->u.arr.v[idx];
+        } else {
+            return E_INVALID;
+        }
+    }
+    jw_init(&j, out);
+    write_node(&j, node);
+    return jw_finish(&j);
+}
+
 /* ---- fields ---------------------------------------------------------------------------------- */
 
 /*
@@ -1183,6 +1215,29 @@ convert_single(struct arena *a, struct cql_wr *w, struct cql_str p, struct doc_s
     }
     cql_wr_raw(w, num, (size_t)n);
     cql_wr_byte(w, ']');
+    return 0;
+}
+
+int
+doc_shred_path_seg(struct arena *a, struct cql_str seg, bool unescape_it, struct cql_str *out,
+                   struct doc_shred_err *err)
+{
+    struct cql_wr w;
+
+    err->desc = NULL;
+    err->len = 0;
+    cql_wr_init(&w, NULL, 0, arena_wr_grow, a);
+    if (convert_single(a, &w, seg, err) != 0) {
+        return E_INVALID;
+    }
+    if (w.err != 0) {
+        return w.err;
+    }
+    out->p = (const char *)w.p;
+    out->len = w.len;
+    if (unescape_it) {
+        *out = unescape(a, out->p, out->len);
+    }
     return 0;
 }
 

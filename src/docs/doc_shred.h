@@ -137,6 +137,15 @@ size_t doc_shred_path(const struct doc_shred_row *row, struct cql_str path[DOC_S
 uint16_t doc_shred_bind(struct cql_wr *w, const struct doc_shred_row *row, const char *id,
                         size_t id_len, int32_t ttl, int64_t ts);
 
+/*
+ * One percent-decoded segment SEG of a document path in a URL (1.3.1, 1.3.3) as Stargate stores
+ * or looks it up: "[n]" becomes "[00000n]"; with UNESCAPE (reads) the pairs \. \, \* then lose
+ * their backslash, while writes keep the segment verbatim. Returns 0 with *OUT (arena), or
+ * E_INVALID with ERR set: an index that is not a number, or one past DOC_SHRED_MAX_ARRAY.
+ */
+int doc_shred_path_seg(struct arena *a, struct cql_str seg, bool unescape, struct cql_str *out,
+                       struct doc_shred_err *err) MUSTCHECK;
+
 /* ---- reassembly (2.3) ------------------------------------------------------------------------ */
 
 /* One row as read back (doc_shred_cells); slices point into the result until the next page. */
@@ -195,6 +204,14 @@ void doc_shred_asm_row(struct doc_shred_asm *d, const struct doc_shred_in *in);
  * writer's error.
  */
 int doc_shred_asm_write(const struct doc_shred_asm *d, struct cql_wr *out) MUSTCHECK;
+
+/*
+ * Appends, as doc_shred_asm_write does, the value found at PATH (N segments from p0 on, stored
+ * form) of the document: an object member by its key, an array element by its "[n]" segment.
+ * Returns 0, E_INVALID when nothing is there, or the writer's error.
+ */
+int doc_shred_asm_write_at(const struct doc_shred_asm *d, const struct cql_str *path, size_t n,
+                           struct cql_wr *out) MUSTCHECK;
 
 /* ---- fields (3.7) ---------------------------------------------------------------------------- */
 

@@ -9,10 +9,13 @@
 #include "api/api.h"
 #include "api/api_error.h"
 #include "api/auth.h"
+#include "core/json_w.h"
+#include "cql_value.h"
 #include "docs/doc_shred.h"
 #include "docs/docs_doc.h"
 #include "docs/docs_schema.h"
 #include "docs/docs_search.h"
+#include "docs/docs_write.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
@@ -27,6 +30,9 @@ docs_api_add_routes(struct router *r)
     }
     if (rc == 0) {
         rc = docs_search_add_routes(r);
+    }
+    if (rc == 0) {
+        rc = docs_write_add_routes(r);
     }
     return rc;
 }
@@ -258,6 +264,40 @@ docs_api_respond_failure(struct http_req *req, const struct docs_failure *f)
 }
 
 void
+docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+             const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
+{
+    struct api_worker *aw = api_worker_of(req);
+    struct cass_conn *c = api_conn(aw);
+    int rc;
+
+    if (c == NULL) {
+        api_respond_not_ready(req);
+        return;
+    }
+    if (cql->err != 0 || vals->err != 0) {
+        http_respond_error(req, 500, "Internal error: the statement could not be built", NULL);
+        return;
+    }
+    memset(q, 0, sizeof(*q));
+    q->conn = c;
+    q->cache = &aw->pool.cache;
+    q->cql = (const char *)cql->p;
+    q->cql_len = cql->len;
+    cql_query_params_init(&q->params, CQL_CL_LOCAL_QUORUM);
+    q->params.values.p = vals->p;
+    q->params.values.len = vals->len;
+    q->params.values.count = nvals;
+    q->timeout_ms = aw->conf->request_timeout_ms;
+    q->done_cb = done;
+    rc = cass_query_run(q);
+    if (rc != 0) {
+        cass_query_release(q);
+        api_respond_cass_error(req, rc, NULL);
+    }
+}
+
+void
 docs_api_table_name(struct cql_wr *w, const struct docs_names *n)
 {
     api_quote_ident(w, n->ns, n->ns_len);
@@ -272,4 +312,230 @@ docs_api_now_us(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- collections made by writes -------------------------------------------------------------- */
+
+static void
+on_collection_created(struct http_req *req, const struct docs_failure *fail)
+{
+    const struct docs_head *h = req->data;
+    const struct cass_meta_table *t;
+    struct docs_names n;
+    struct cass_meta *m;
+
+    if (fail != NULL && fail->code != CQL_ERRCODE_ALREADY_EXISTS) {
+        docs_api_respond_failure(req, fail);
+        return;
+    }
+    if (docs_api_names(req, true, &n) != 0
+        || docs_api_collection(req, &n, false, &m, &t) != DOCS_COLL_FOUND) {
+        return;
+    }
+    cass_meta_unref(m);
+    h->next(req);
+}
+
+static void
+create_collection(struct http_req *req)
+{
+    struct docs_names *n = arena_alloc(&req->arena, sizeof(*n));
+
+    if (docs_api_names(req, true, n) == 0) {
+        docs_schema_create_collection(req, n, on_collection_created);
+    }
+}
+
+void
+docs_api_ensure_collection(struct http_req *req, const struct docs_names *n,
+                           http_handler_cb next)
+{
+    struct docs_head *h = req->data;
+    const struct cass_meta_table *t;
+    struct cass_meta *m;
+
+    h->next = next;
+    switch (docs_api_collection(req, n, true, &m, &t)) {
+    case DOCS_COLL_FOUND:
+        cass_meta_unref(m);
+        next(req);
+        return;
+    case DOCS_COLL_MISSING:
+        cass_meta_unref(m);
+        docs_api_need(req, AUTHZ_CREATE, AUTHZ_KEYSPACE, create_collection);
+        return;
+    default:
+        return;
+    }
+}
+
+/* ---- document ids and paths ------------------------------------------------------------------ */
+
+int
+docs_api_id(struct http_req *req, const char **id, size_t *len)
+{
+    size_t n = 0;
+    const char *s = http_req_param_n(req, "id", &n);
+    struct cql_wr w;
+
+    if (s == NULL) {
+        http_respond_error(req, 404, "HTTP 404 Not Found", NULL);
+        return -1;
+    }
+    *id = s;
+    *len = n;
+    if (cql_utf8_valid((const uint8_t *)s, n)) {
+        return 0;
+    }
+    api_arena_wr(&w, &req->arena);
+    for (size_t i = 0; i < n;) {
+        size_t k = cql_utf8_seq((const uint8_t *)s + i, n - i);
+
+        if (k == 0) {
+            WR_LIT(&w, "\xef\xbf\xbd");
+            k = 1;
+        } else {
+            cql_wr_raw(&w, s + i, k);
+        }
+        i += k;
+    }
+    *id = (const char *)w.p;
+    *len = w.len;
+    return 0;
+}
+
+void
+docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
+                      const char *data, size_t len)
+{
+    struct cql_wr body;
+    struct jw j;
+
+    http_body_init(&body);
+    if (raw) {
+        cql_wr_raw(&body, data, len);
+        http_respond_json(req, 200, &body);
+        return;
+    }
+    jw_init(&j, &body);
+    jw_object_begin(&j);
+    jw_key(&j, "documentId");
+    jw_string_n(&j, id, id_len);
+    jw_key(&j, "data");
+    jw_raw(&j, data, len);
+    jw_object_end(&j);
+    if (jw_finish(&j) != 0 && body.err == 0) {
+        body.err = E_INVALID;
+    }
+    http_respond_json(req, 200, &body);
+}
+
+void
+docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len)
+{
+    struct cql_wr body;
+    struct jw j;
+
+    http_body_init(&body);
+    jw_init(&j, &body);
+    jw_object_begin(&j);
+    jw_key(&j, "documentId");
+    jw_string_n(&j, id, len);
+    jw_object_end(&j);
+    if (jw_finish(&j) != 0 && body.err == 0) {
+        body.err = E_INVALID;
+    }
+    http_respond_json(req, status, &body);
+}
+
+int
+docs_api_path(struct http_req *req, bool read, bool drop_last, struct docs_path *p)
+{
+    const struct router_param *raw = http_req_param_raw(req, "path");
+    struct doc_shred_err err;
+    size_t i = 0;
+
+    p->n = 0;
+    if (raw == NULL) {
+        return 0;
+    }
+    while (i < raw->len) {
+        size_t j = i;
+        struct cql_str u;
+        size_t len;
+
+        while (j < raw->len && raw->p[j] != '/') {
+            j++;
+        }
+        if (j > i) {
+            u.p = router_pct_decode(&req->arena, raw->p + i, j - i, &len);
+            u.len = len;
+            if (u.p == NULL) {
+                http_respond_error(req, 404, "HTTP 404 Not Found", NULL);
+                return -1;
+            }
+            if (p->n == DOCS_API_MAX_PATH) {
+                http_respond_error(req, 400, "Max depth of 64 exceeded.", NULL);
+                return -1;
+            }
+            p->url[p->n++] = u;
+        }
+        i = j + 1;
+    }
+    if (drop_last && p->n > 0) {
+        p->n--;
+    }
+    for (size_t k = 0; k < p->n; k++) {
+        if (doc_shred_path_seg(&req->arena, p->url[k], read, &p->seg[k], &err) != 0) {
+            http_respond_error_n(req, 400, err.desc, err.len, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+docs_api_path_text(struct cql_wr *w, const struct docs_path *p)
+{
+    cql_wr_byte(w, '[');
+    for (size_t k = 0; k < p->n; k++) {
+        if (k > 0) {
+            WR_LIT(w, ", ");
+        }
+        cql_wr_raw(w, p->url[k].p, p->url[k].len);
+    }
+    cql_wr_byte(w, ']');
+}
+
+int
+docs_api_write_body(struct http_req *req, const char *ttl_name, const char *empty_msg,
+                    int32_t *ttl, const struct cql_json_node **body)
+{
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    const char *t = ttl_name != NULL ? http_req_query(req, ttl_name) : NULL;
+    struct docs_violations viol = { { NULL }, 0 };
+    struct cql_json_node *root = NULL;
+    struct cql_json_err err;
+    bool empty = docs_api_body_empty(req);
+
+    if (t != NULL && doc_shred_parse_int(t, strlen(t), ttl) != 0) {
+        http_respond_error(req, 404, "HTTP 404 Not Found", NULL);
+        return -1;
+    }
+    if (!empty && cql_json_parse((const char *)req->body, req->body_len, CQL_JSON_DEEP, &a,
+                                 &root, &err) != 0) {
+        docs_api_fail(req, 400, "Unable to process JSON: ", err.detail, strlen(err.detail), ".");
+        return -1;
+    }
+    if (t != NULL && *ttl < 1) {
+        docs_api_violation(&viol, "TTL value must be a positive integer");
+    }
+    if (empty) {
+        docs_api_violation(&viol, empty_msg);
+    }
+    if (docs_api_violations_respond(req, &viol)) {
+        return -1;
+    }
+    *body = root;
+    return 0;
 }

@@ -2,7 +2,8 @@
  * docs_api.h: Stargate's Document API v2 (spec/documents-v2.md), served from the collections'
  * own tables so that Stargate and cqlgate read and write the same documents.
  *
- * Served so far: namespaces (1.1), collections (1.2) and whole documents (1.3):
+ * Served so far: namespaces (1.1), collections (1.2), documents and paths in them (1.3), the
+ * built-in functions (1.4):
  *     GET    /v2/schemas/namespaces[/{ns}]              keyspaces with their replication
  *     POST   /v2/schemas/namespaces                     CREATE KEYSPACE IF NOT EXISTS -> 201
  *     DELETE /v2/schemas/namespaces/{ns}                DROP KEYSPACE -> 204
@@ -11,10 +12,14 @@
  *     DELETE /v2/namespaces/{ns}/collections/{coll}     DROP TABLE -> 204
  *     POST   /v2/namespaces/{ns}/collections/{coll}     a document with a random id -> 201
  *     PUT    .../{coll}/{id}                            replaces a document -> 200
- *     GET    .../{coll}/{id}                            reads one (raw, fields) -> 200 or 404;
+ *     GET    .../{coll}/{id}[/{path}]                   reads one, or the value at a path -> 200;
  *                                                       with where or page-size, searches it
  *     GET    /v2/namespaces/{ns}/collections/{coll}     searches the collection (where, ...)
- *     DELETE .../{coll}/{id}                            deletes one -> 204
+ *     DELETE .../{coll}/{id}[/{path}]                   deletes one, or a subtree -> 204
+ *     PUT    .../{coll}/{id}/{path}                     replaces the value at a path -> 200
+ *     PATCH  .../{coll}/{id}[/{path}]                   merges an object (shallow) -> 200
+ *     POST   .../{coll}/{id}[/{path}]/function          $push, $pop, $set -> 200
+ *     POST   .../{coll}/batch                           many documents -> 202
  * Writes create a missing collection, as Stargate's do. Every route needs a token; a role needs
  * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE or DROP
  * on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check names
@@ -22,7 +27,9 @@
  * is looked at, as the statement would fail before Cassandra's own check.
  *
  * Files: docs_api.c (routes, shared helpers), docs_schema.c (namespaces, collections and the
- * creation of a collection), docs_doc.c (documents), doc_shred.c (the storage layout, pure),
+ * creation of a collection), docs_doc.c (documents: POST, PUT, GET, DELETE), docs_write.c (PUT
+ * at a path, PATCH, functions, batch write), docs_batch.c (a document's write batch),
+ * docs_read.c (a document's rows read back), doc_shred.c (the storage layout, pure),
  * docs_search.c (searches), doc_where.c (`where` filters and their plan, pure).
  */
 #ifndef DOCS_DOCS_API_H
@@ -32,10 +39,15 @@
 #include <stddef.h>
 
 #include "api/authz.h"
+#include "api/cql_json.h"
 #include "cass/cass_meta.h"
+#include "cass/cass_query.h"
 #include "core/util.h"
 #include "http/http_msg.h"
 #include "http/router.h"
+
+/* Most segments of a document path in a URL: the depth of a document. */
+#define DOCS_API_MAX_PATH 64
 
 /* Adds every Document API route to R. Returns 0 or E_INVALID. */
 int docs_api_add_routes(struct router *r) MUSTCHECK;
@@ -141,10 +153,80 @@ void docs_api_failure(struct http_req *req, int status, const struct cql_error *
 /* Answers REQ with F. */
 void docs_api_respond_failure(struct http_req *req, const struct docs_failure *f);
 
+/*
+ * Runs the statement CQL with NVALS values VALS (both arena writers) as Q on the worker's
+ * session, prepared through its cache, at LOCAL_QUORUM; DONE gets the result. When it cannot
+ * be built or sent, answers REQ instead (DONE does not run).
+ */
+void docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+                  const struct cql_wr *vals, uint16_t nvals, cass_query_cb done);
+
 /* Appends "<ks>"."<t>" with both names quoted. */
 void docs_api_table_name(struct cql_wr *w, const struct docs_names *n);
 
 /* Microseconds since the epoch, the write time of a document write. */
 int64_t docs_api_now_us(void);
+
+/*
+ * The head of a document handler's state: req->data of a write that may create its collection
+ * points to a struct whose first member is this.
+ */
+struct docs_head {
+    http_handler_cb next;           /* what runs once the collection exists */
+};
+
+/*
+ * Runs NEXT(REQ) once collection N exists, creating it first (with the role's CREATE grant) when
+ * the namespace has no such table, as Stargate's writes do; otherwise answers REQ (unknown
+ * namespace, not a collection, a failed creation). REQ->data must start with a struct
+ * docs_head.
+ */
+void docs_api_ensure_collection(struct http_req *req, const struct docs_names *n,
+                                http_handler_cb next);
+
+/*
+ * Decodes {id} into *ID and *LEN (arena). The server decodes a path as UTF-8 and puts U+FFFD
+ * where it cannot, so a document id is always valid text. Answers 404 and returns -1 when the
+ * route has none or its escapes are bad.
+ */
+int docs_api_id(struct http_req *req, const char **id, size_t *len) MUSTCHECK;
+
+/*
+ * Answers 200 with DATA (LEN bytes of JSON) alone when RAW, else {"documentId":"<id>","data":..}.
+ */
+void docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
+                           const char *data, size_t len);
+
+/* Answers STATUS with {"documentId":"<id>"}. */
+void docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len);
+
+/* A document path from the URL ({path...}), segment by segment. */
+struct docs_path {
+    struct cql_str seg[DOCS_API_MAX_PATH]; /* as stored: "[n]" padded (and unescaped for reads) */
+    struct cql_str url[DOCS_API_MAX_PATH]; /* as sent, percent-decoded, for messages */
+    size_t         n;                      /* segments */
+};
+
+/*
+ * Reads {path} into P: each '/'-separated segment percent-decoded, then in its stored form
+ * (doc_shred_path_seg, unescaped when READ). With DROP_LAST the last segment (the literal
+ * "function") is left out. Answers and returns -1: 404 for bad escapes, 400 for an index that
+ * is not one or a path deeper than the document may be.
+ */
+int docs_api_path(struct http_req *req, bool read, bool drop_last, struct docs_path *p)
+    MUSTCHECK;
+
+/*
+ * Reads a write's integer query parameter TTL_NAME (NULL: none taken) into *TTL (left alone
+ * when absent) and its JSON body into *BODY. Answers and returns -1 on failure: a ttl that is
+ * not an integer is a 404 (the route does not take it); a body that is not JSON "Unable to
+ * process JSON: ..."; then the bean validations together: a ttl below 1, a missing body
+ * (EMPTY_MSG).
+ */
+int docs_api_write_body(struct http_req *req, const char *ttl_name, const char *empty_msg,
+                        int32_t *ttl, const struct cql_json_node **body) MUSTCHECK;
+
+/* Appends the path's URL segments as Java prints a list: "[a, b]". */
+void docs_api_path_text(struct cql_wr *w, const struct docs_path *p);
 
 #endif /* DOCS_DOCS_API_H */

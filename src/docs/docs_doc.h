@@ -3,27 +3,20 @@
  *
  *     POST /{coll}        body --shred--> one LOGGED BATCH: an INSERT per row @ts -> 201
  *     PUT  /{coll}/{id}   one LOGGED BATCH: DELETE the partition @ts-1, INSERT per row @ts -> 200
- *     GET  /{coll}/{id}   SELECT <columns>, WRITETIME(leaf) WHERE key = ?, page by page
- *                         --fields--> reassembled --> {"documentId":..,"data":..} (or raw)
- *     DELETE /{coll}/{id} DELETE the partition @now -> 204
+ *     GET  /{coll}/{id}[/{path}]  SELECT <columns>, WRITETIME(leaf) WHERE key = ? [AND p0 = ?
+ *                         ..] (docs_read) --fields--> the value at the path
+ *                         --> {"documentId":..,"data":..} (or raw)
+ *     DELETE /{coll}/{id}[/{path}]  DELETE the partition (or the subtree) @now -> 204
  *
- * A write is one batch on one partition, so a reader sees the old document or the new one,
- * never half of either; ts is the gateway's clock in microseconds, taken once per request. The
- * batch refers to the INSERT and DELETE prepared through the worker's cache, and prepares them
- * again if the node answers UNPREPARED (it restarted, or the table was dropped and made again).
- * Writes create a missing collection first (docs_schema_create_collection).
+ * A write is one batch on one partition (docs_batch), so a reader sees the old document or the
+ * new one, never half of either; ts is the gateway's clock in microseconds, taken once per
+ * request. Writes create a missing collection first (docs_api_ensure_collection).
  */
 #ifndef DOCS_DOCS_DOC_H
 #define DOCS_DOCS_DOC_H
 
 #include "core/util.h"
 #include "http/router.h"
-
-/* Most statements in one document's batch (the [short] count of a BATCH). */
-#define DOCS_DOC_MAX_STATEMENTS 65535
-
-/* Rows read per page when a document is read. */
-#define DOCS_DOC_PAGE_ROWS      1000
 
 /* Adds the document routes to R. Returns 0 or E_INVALID. */
 int docs_doc_add_routes(struct router *r) MUSTCHECK;

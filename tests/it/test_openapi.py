@@ -309,7 +309,7 @@ def test_stargate_names_and_components(doc):
 # ---- the document against the gateway -----------------------------------------------------------
 
 VALUES = {"keyspaceName": KS, "tableName": "t", "columnName": "c", "indexName": "i",
-          "typeName": "ty", "primaryKey": "k", "documentId": "d"}
+          "typeName": "ty", "primaryKey": "k", "documentId": "d", "documentPath": "function"}
 
 
 def probe(gw, method, path, op, token):

@@ -1228,3 +1228,106 @@ TEST(doc_shred_parse_int)
         }
     }
 }
+
+TEST(doc_shred_path_seg)
+{
+    static const struct {
+        const char *seg;                /* percent-decoded URL segment */
+        bool        read;               /* unescape (a read) or not (a write) */
+        const char *out;                /* stored form, or NULL for an error ... */
+        const char *err;                /* ... with this text */
+    } cases[] = {
+        { "a", false, "a", NULL },
+        { "[3]", false, "[000003]", NULL },
+        { "[000003]", true, "[000003]", NULL },
+        { "[123456]", true, "[123456]", NULL },
+        { "[999999]", true, "[999999]", NULL },
+        { "[1000000]", true, NULL, "Max array length of 1000000 exceeded." },
+        { "[x]", true, NULL, "Array path [x] is not valid." },
+        { "[*]", true, "[*]", NULL },
+        { "a\\.b", true, "a.b", NULL },
+        { "a\\.b", false, "a\\.b", NULL },
+        { "p\\,q\\*", true, "p,q*", NULL },
+        { "[", true, "[", NULL },
+    };
+    struct arena a;
+
+    arena_init(&a, 4096);
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct cql_str in = { cases[i].seg, strlen(cases[i].seg) };
+        struct cql_str out = { NULL, 0 };
+        struct doc_shred_err err;
+        int rc = doc_shred_path_seg(&a, in, cases[i].read, &out, &err);
+
+        if (cases[i].out != NULL) {
+            EQ(rc, 0);
+            UEQ(out.len, strlen(cases[i].out));
+            OK(memcmp(out.p, cases[i].out, out.len) == 0);
+        } else {
+            EQ(rc, E_INVALID);
+            UEQ(err.len, strlen(cases[i].err));
+            OK(memcmp(err.desc, cases[i].err, err.len) == 0);
+        }
+    }
+    arena_deinit(&a);
+}
+
+TEST(doc_shred_asm_write_at)
+{
+    static const struct {
+        const char *path;               /* segments joined by '/', "" for the root */
+        const char *want;               /* the value there, or NULL when there is none */
+    } cases[] = {
+        { "", "{\"a\":{\"b\":[1,{\"c\":null}],\"d\":{}},\"e\":\"x\"}" },
+        { "a", "{\"b\":[1,{\"c\":null}],\"d\":{}}" },
+        { "a/b", "[1,{\"c\":null}]" },
+        { "a/b/[000000]", "1" },
+        { "a/b/[1]", "{\"c\":null}" },
+        { "a/b/[000001]/c", "null" },
+        { "a/d", "{}" },
+        { "e", "\"x\"" },
+        { "a/b/[000002]", NULL },
+        { "a/b/c", NULL },
+        { "e/f", NULL },
+        { "z", NULL },
+        { "a/[000000]", NULL },
+    };
+    struct doc_shred_in v[16];
+    struct doc_shred_rows rows;
+    struct doc_shred_err err;
+    struct doc_shred_asm d;
+    struct arena a;
+    size_t n = 0;
+
+    arena_init(&a, 4096);
+    EQ(shred(&a, cases[0].want, &rows, &err), 0);
+    rows_to_in(&rows, 1, v, &n);
+    doc_shred_asm_init(&d, &a);
+    for (size_t i = 0; i < n; i++) {
+        doc_shred_asm_row(&d, &v[i]);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct cql_str path[8];
+        size_t np = 0;
+        const char *s = cases[i].path;
+        struct cql_wr w;
+        int rc;
+
+        while (*s != '\0') {
+            size_t len = strcspn(s, "/");
+
+            path[np++] = (struct cql_str){ s, len };
+            s += len + (s[len] == '/');
+        }
+        cql_wr_init(&w, NULL, 0, arena_wr_grow, &a);
+        rc = doc_shred_asm_write_at(&d, path, np, &w);
+        if (cases[i].want == NULL) {
+            EQ(rc, E_INVALID);
+            continue;
+        }
+        EQ(rc, 0);
+        cql_wr_byte(&w, '\0');
+        STREQ((const char *)w.p, cases[i].want);
+    }
+    arena_deinit(&a);
+}

@@ -30,6 +30,7 @@ static const struct {
     { "{type}",   "{typeName}" },
     { "{pk...}",  "{primaryKey}" },
     { "{id}",     "{documentId}" },
+    { "{path...}", "{documentPath}" },
 };
 
 /* The string member KEY of O, or "" when O has none. */
