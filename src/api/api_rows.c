@@ -46,6 +46,7 @@ struct rows_op {
     unsigned                    flags;      /* CQL_JSON_* of the request */
     const struct cql_json_node *body;       /* ROWS_UPDATE: the parsed body */
     struct api_read             rd;         /* ROWS_READ: the page asked for */
+    bool                        idempotent; /* may run again on another node after a failure */
 };
 
 /* ---- small helpers --------------------------------------------------------------------------- */
@@ -72,6 +73,7 @@ op_new(struct http_req *req, int kind)
     memset(op, 0, sizeof(*op));
     op->req = req;
     op->kind = kind;
+    op->idempotent = kind == ROWS_READ;
     op->flags = api_read_map_flags(req);
     api_arena_wr(&op->cql, &req->arena);
     api_arena_wr(&op->vals, &req->arena);
@@ -368,8 +370,12 @@ op_run(struct rows_op *op)
     memset(&op->q, 0, sizeof(op->q));
     op->q.conn = c;
     op->q.pool = &aw->pool;
-    /* Reads may go to another replica after a failure; writes fail fast (they may have run). */
-    op->q.idempotent = op->kind == ROWS_READ;
+    /*
+     * Reads, and writes without a counter, may run again on another replica after a failure:
+     * REST v2 writes whole values (no list appends, no lightweight transactions). A counter
+     * update fails fast, since it may have been applied.
+     */
+    op->q.idempotent = op->idempotent;
     op->q.cache = &aw->pool.cache;
     op->q.cql = (const char *)op->cql.p;
     op->q.cql_len = op->cql.len;
@@ -607,6 +613,7 @@ row_create(struct http_req *req)
         return;
     }
     op = op_new(req, ROWS_CREATE);
+    op->idempotent = !t->counter;
     api_arena_wr(&marks, &req->arena);
     WR_LIT(&op->cql, "INSERT INTO ");
     append_table(&op->cql, &p);
@@ -654,6 +661,7 @@ row_update(struct http_req *req)
         return;
     }
     op = op_new(req, ROWS_UPDATE);
+    op->idempotent = !t->counter;
     op->body = root;
     if (api_raw(req)) {
         op->flags |= CQL_JSON_RAW;
@@ -700,6 +708,7 @@ row_delete(struct http_req *req)
         return;
     }
     op = op_new(req, ROWS_DELETE);
+    op->idempotent = true;              /* deleting twice deletes once */
     WR_LIT(&op->cql, "DELETE FROM ");
     append_table(&op->cql, &p);
     if (add_key_where(op, t, prefix) < 0) {
