@@ -51,7 +51,15 @@ def node_requests(page):
 
 
 def test_topology_and_metrics(gw):
-    page = scrape(gw)
+    # Ready needs one connection per worker; the pools to the other nodes open right after.
+    deadline = time.monotonic() + 20
+    while True:
+        page = scrape(gw)
+        up = [page.get("cqlgate_node_connections", node=node_label(h), state="ready")
+              for h in NODES]
+        if up == [2] * len(NODES) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     for h in NODES:
         assert page.get("cqlgate_node_up", node=node_label(h)) == 1, h
         # one connection per worker to every node, --pool-size 1
