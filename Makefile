@@ -151,7 +151,7 @@ check-proto:
 	  || { echo "check-proto: proto/ must not hold mutable globals"; exit 1; }
 	@echo "check-proto: ok"
 
-it: $(O)/cqlgate $(O)/tests/it/cqlc
+it: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
 	tests/cassandra/start
 	CQLGATE_BUILD=$(O) $(PYTHON) -m pytest -q -p no:cacheprovider tests/it
 
