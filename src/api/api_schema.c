@@ -38,13 +38,16 @@
 
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
-static void
-write_keyspace(struct jw *j, const struct cass_meta_keyspace *ks)
+void
+api_schema_write_keyspace(struct jw *j, const struct cass_meta_keyspace *ks, bool replicas)
 {
     jw_object_begin(j);
     jw_key(j, "name");
     jw_string_n(j, ks->name.p, ks->name.len);
-    if (ks->strategy == CASS_META_STRATEGY_NTS) {
+    if (replicas && ks->strategy == CASS_META_STRATEGY_SIMPLE) {
+        jw_key(j, "replicas");
+        jw_int64(j, ks->replication_factor);
+    } else if (ks->strategy == CASS_META_STRATEGY_NTS) {
         jw_key(j, "datacenters");
         jw_array_begin(j);
         for (uint32_t i = 0; i < ks->ndcs; i++) {
@@ -80,7 +83,7 @@ keyspaces_list(struct http_req *req)
     }
     jw_array_begin(&j);
     for (uint32_t i = 0; i < m->nkeyspaces; i++) {
-        write_keyspace(&j, &m->keyspaces[i]);
+        api_schema_write_keyspace(&j, &m->keyspaces[i], false);
     }
     jw_array_end(&j);
     if (!raw) {
@@ -128,10 +131,10 @@ keyspace_get(struct http_req *req)
     if (!api_raw(req)) {
         jw_object_begin(&j);
         jw_key(&j, "data");
-        write_keyspace(&j, ks);
+        api_schema_write_keyspace(&j, ks, false);
         jw_object_end(&j);
     } else {
-        write_keyspace(&j, ks);
+        api_schema_write_keyspace(&j, ks, false);
     }
     if (jw_finish(&j) != 0 && body.err == 0) {
         body.err = E_INVALID;

@@ -36,10 +36,21 @@
 #ifndef API_API_SCHEMA_H
 #define API_API_SCHEMA_H
 
+#include <stdbool.h>
+
 #include "core/util.h"
 #include "http/router.h"
 
+struct cass_meta_keyspace;
+struct jw;
+
 /* Adds the schema routes to R. Returns 0 or E_INVALID. */
 int api_schema_add_routes(struct router *r) MUSTCHECK;
+
+/*
+ * Writes keyspace KS as REST v2 shows it, {"name", "datacenters"?}; with REPLICAS, as the Document
+ * API's namespaces, which also give "replicas" for SimpleStrategy.
+ */
+void api_schema_write_keyspace(struct jw *j, const struct cass_meta_keyspace *ks, bool replicas);
 
 #endif /* API_API_SCHEMA_H */

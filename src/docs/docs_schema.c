@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_schema.h"
 #include "api/auth.h"
 #include "api/cql_json.h"
 #include "cass/cass_query.h"
@@ -218,32 +219,6 @@ chain_run(struct http_req *req)
 
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
-/* A namespace as Stargate's NamespaceDto: replicas for SimpleStrategy, else datacenters. */
-static void
-write_namespace(struct jw *j, const struct cass_meta_keyspace *ks)
-{
-    jw_object_begin(j);
-    jw_key(j, "name");
-    jw_string_n(j, ks->name.p, ks->name.len);
-    if (ks->strategy == CASS_META_STRATEGY_SIMPLE) {
-        jw_key(j, "replicas");
-        jw_int64(j, ks->replication_factor);
-    } else if (ks->strategy == CASS_META_STRATEGY_NTS) {
-        jw_key(j, "datacenters");
-        jw_array_begin(j);
-        for (uint32_t i = 0; i < ks->ndcs; i++) {
-            jw_object_begin(j);
-            jw_key(j, "name");
-            jw_string_n(j, ks->dcs[i].name.p, ks->dcs[i].name.len);
-            jw_key(j, "replicas");
-            jw_int64(j, ks->dcs[i].replicas);
-            jw_object_end(j);
-        }
-        jw_array_end(j);
-    }
-    jw_object_end(j);
-}
-
 /* Starts {"data": unless RAW. */
 static void
 data_begin(struct jw *j, struct cql_wr *body, bool raw)
@@ -285,7 +260,7 @@ namespaces_list(struct http_req *req)
     data_begin(&j, &body, raw);
     jw_array_begin(&j);
     for (uint32_t i = 0; i < m->nkeyspaces; i++) {
-        write_namespace(&j, &m->keyspaces[i]);
+        api_schema_write_keyspace(&j, &m->keyspaces[i], true);
     }
     jw_array_end(&j);
     data_end(req, &j, &body, raw, m);
@@ -311,7 +286,7 @@ namespace_read(struct http_req *req, bool collections)
     }
     data_begin(&j, &body, raw);
     if (!collections) {
-        write_namespace(&j, ks);
+        api_schema_write_keyspace(&j, ks, true);
         data_end(req, &j, &body, raw, m);
         return;
     }
