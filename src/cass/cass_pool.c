@@ -361,21 +361,6 @@ cass_pool_any(struct cass_pool *p)
     return NULL;
 }
 
-struct cass_pool_node *
-cass_pool_node_of(struct cass_pool *p, const struct cass_conn *c)
-{
-    for (size_t i = 0; c != NULL && i < p->nnodes; i++) {
-        struct cass_pool_node *n = p->nodes[i];
-
-        for (size_t j = 0; j < n->nsess; j++) {
-            if (n->sess[j].conn == c) {
-                return n;
-            }
-        }
-    }
-    return NULL;
-}
-
 void
 cass_pool_kick(struct cass_pool *p)
 {

@@ -113,9 +113,6 @@ struct cass_conn *cass_pool_pick_token(struct cass_pool *p, struct cql_str ks, i
  */
 struct cass_conn *cass_pool_any(struct cass_pool *p);
 
-/* The node whose session owns connection C, or NULL. */
-struct cass_pool_node *cass_pool_node_of(struct cass_pool *p, const struct cass_conn *c);
-
 /* Makes every session waiting to reconnect try at once. */
 void cass_pool_kick(struct cass_pool *p);
 
