@@ -344,7 +344,7 @@ load_fail(struct authz_load *l, int status, const struct cql_error *err)
     api_respond_cass_error(l->req, status, err);
 }
 
-/* Whether a set<text> cell CELL holds the text S (LEN bytes); calls FN for each element too. */
+/* Calls FN(ARG, element) for each element of the set<text> cell CELL; -1 when it is malformed. */
 static int
 set_each(struct cql_bytes cell, void (*fn)(void *arg, const uint8_t *p, size_t len), void *arg)
 {
