@@ -140,14 +140,20 @@ reload_missing(struct http_req *req, const struct rpath *p)
     return api_schema_reload_keyspace(aw, p->ks, p->ks_len, on_missing_reloaded, req) == 0;
 }
 
-/* Finds the table of P in a new reference *M; on failure answers REQ and returns -1. */
+/*
+ * Decodes the path of REQ into P (rpath_of) and finds its table in a new reference *M; on failure
+ * answers REQ and returns -1.
+ */
 static int
-table_find(struct http_req *req, const struct rpath *p, struct cass_meta **m,
+table_find(struct http_req *req, struct rpath *p, struct cass_meta **m,
            const struct cass_meta_table **t)
 {
     const struct cass_meta_keyspace *ks;
     struct cql_wr msg;
 
+    if (rpath_of(req, p) != 0) {
+        return -1;
+    }
     *m = api_schema_ref();
     if (*m == NULL) {
         api_respond_not_ready(req);
@@ -513,30 +519,6 @@ rows_get_all(struct http_req *req)
     op_run(op);
 }
 
-static void
-rows_get_key(struct http_req *req)
-{
-    static const char prefix[] = "Invalid path for row to find, problem: ";
-    struct rpath p;
-    struct rows_op *op;
-    struct cass_meta *m;
-    const struct cass_meta_table *t;
-
-    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
-        return;
-    }
-    op = op_new(req, ROWS_READ);
-    if (read_begin(op, &p) != 0 || add_key_where(op, t, prefix) < 0) {
-        cass_meta_unref(m);
-        return;
-    }
-    cass_meta_unref(m);
-    if (read_sort(op) != 0) {
-        return;
-    }
-    op_run(op);
-}
-
 /* ---- writes ---------------------------------------------------------------------------------- */
 
 /* Parses REQ's body as a JSON object; answers 400 and returns NULL when it is not one. */
@@ -604,7 +586,7 @@ row_create(struct http_req *req)
     const struct cass_meta_table *t;
     struct cql_wr marks;
 
-    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+    if (table_find(req, &p, &m, &t) != 0) {
         return;
     }
     root = body_object(req);
@@ -652,7 +634,7 @@ row_update(struct http_req *req)
     struct cass_meta *m;
     const struct cass_meta_table *t;
 
-    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+    if (table_find(req, &p, &m, &t) != 0) {
         return;
     }
     root = body_object(req);
@@ -704,7 +686,7 @@ row_delete(struct http_req *req)
     struct cass_meta *m;
     const struct cass_meta_table *t;
 
-    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
+    if (table_find(req, &p, &m, &t) != 0) {
         return;
     }
     op = op_new(req, ROWS_DELETE);
@@ -966,32 +948,51 @@ blank(const char *s)
     return true;
 }
 
+/*
+ * Reads the rows of the path's table that the where parameter W selects, or the {pk...} key of
+ * the path when W is NULL.
+ */
 static void
-rows_get_where(struct http_req *req)
+rows_read(struct http_req *req, const char *w)
 {
-    const char *w = http_req_query(req, "where");
+    static const char prefix[] = "Invalid path for row to find, problem: ";
     struct rpath p;
     struct rows_op *op;
     struct cass_meta *m;
     const struct cass_meta_table *t;
+    int rc;
+
+    if (table_find(req, &p, &m, &t) != 0) {
+        return;
+    }
+    op = op_new(req, ROWS_READ);
+    rc = read_begin(op, &p);
+    if (rc == 0) {
+        rc = w == NULL ? add_key_where(op, t, prefix) : add_where(op, t, w);
+    }
+    cass_meta_unref(m);
+    if (rc < 0 || read_sort(op) != 0) {
+        return;
+    }
+    op_run(op);
+}
+
+static void
+rows_get_key(struct http_req *req)
+{
+    rows_read(req, NULL);
+}
+
+static void
+rows_get_where(struct http_req *req)
+{
+    const char *w = http_req_query(req, "where");
 
     if (blank(w)) {
         http_respond_error(req, 400, "Request invalid: 'where' must be provided.", NULL);
         return;
     }
-    if (rpath_of(req, &p) != 0 || table_find(req, &p, &m, &t) != 0) {
-        return;
-    }
-    op = op_new(req, ROWS_READ);
-    if (read_begin(op, &p) != 0 || add_where(op, t, w) != 0) {
-        cass_meta_unref(m);
-        return;
-    }
-    cass_meta_unref(m);
-    if (read_sort(op) != 0) {
-        return;
-    }
-    op_run(op);
+    rows_read(req, w);
 }
 
 /* ---- routes ---------------------------------------------------------------------------------- */

@@ -38,6 +38,41 @@
 
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
+/* A 200 answer of the snapshot being written. */
+struct reply {
+    struct cql_wr body;             /* the response body */
+    struct jw     j;                /* the JSON writer over it */
+    bool          raw;              /* no {"data": wrapper */
+};
+
+/* Starts R's body and opens the {"data": wrapper unless RAW. Returns the writer. */
+static struct jw *
+reply_begin(struct reply *r, bool raw)
+{
+    r->raw = raw;
+    http_body_init(&r->body);
+    jw_init(&r->j, &r->body);
+    if (!raw) {
+        jw_object_begin(&r->j);
+        jw_key(&r->j, "data");
+    }
+    return &r->j;
+}
+
+/* Closes R's wrapper, drops M and answers REQ 200 with R's body. */
+static void
+reply_end(struct http_req *req, struct reply *r, struct cass_meta *m)
+{
+    if (!r->raw) {
+        jw_object_end(&r->j);
+    }
+    if (jw_finish(&r->j) != 0 && r->body.err == 0) {
+        r->body.err = E_INVALID;
+    }
+    cass_meta_unref(m);
+    http_respond_json(req, 200, &r->body);
+}
+
 void
 api_schema_write_keyspace(struct jw *j, const struct cass_meta_keyspace *ks, bool replicas)
 {
@@ -67,33 +102,20 @@ static void
 keyspaces_list(struct http_req *req)
 {
     struct cass_meta *m = api_schema_ref();
-    bool raw = api_raw(req);
-    struct cql_wr body;
-    struct jw j;
+    struct reply r;
+    struct jw *j;
 
     if (m == NULL) {
         api_respond_not_ready(req);
         return;
     }
-    http_body_init(&body);
-    jw_init(&j, &body);
-    if (!raw) {
-        jw_object_begin(&j);
-        jw_key(&j, "data");
-    }
-    jw_array_begin(&j);
+    j = reply_begin(&r, api_raw(req));
+    jw_array_begin(j);
     for (uint32_t i = 0; i < m->nkeyspaces; i++) {
-        api_schema_write_keyspace(&j, &m->keyspaces[i], false);
+        api_schema_write_keyspace(j, &m->keyspaces[i], false);
     }
-    jw_array_end(&j);
-    if (!raw) {
-        jw_object_end(&j);
-    }
-    if (jw_finish(&j) != 0 && body.err == 0) {
-        body.err = E_INVALID;
-    }
-    cass_meta_unref(m);
-    http_respond_json(req, 200, &body);
+    jw_array_end(j);
+    reply_end(req, &r, m);
 }
 
 static void
@@ -101,9 +123,8 @@ keyspace_get(struct http_req *req)
 {
     struct cass_meta *m;
     const struct cass_meta_keyspace *ks;
-    struct cql_wr body;
     struct cql_wr msg;
-    struct jw j;
+    struct reply r;
     size_t len = 0;
     const char *name = http_req_param_n(req, "ks", &len);
 
@@ -126,21 +147,8 @@ keyspace_get(struct http_req *req)
         http_respond_error_n(req, 404, (const char *)msg.p, msg.len, NULL);
         return;
     }
-    http_body_init(&body);
-    jw_init(&j, &body);
-    if (!api_raw(req)) {
-        jw_object_begin(&j);
-        jw_key(&j, "data");
-        api_schema_write_keyspace(&j, ks, false);
-        jw_object_end(&j);
-    } else {
-        api_schema_write_keyspace(&j, ks, false);
-    }
-    if (jw_finish(&j) != 0 && body.err == 0) {
-        body.err = E_INVALID;
-    }
-    cass_meta_unref(m);
-    http_respond_json(req, 200, &body);
+    api_schema_write_keyspace(reply_begin(&r, api_raw(req)), ks, false);
+    reply_end(req, &r, m);
 }
 
 /* ---- DDL ------------------------------------------------------------------------------------- */
@@ -907,53 +915,27 @@ write_table(struct jw *j, const struct cass_meta_table *t, struct cql_wr *tmp)
     jw_object_end(j);
 }
 
-/* Opens the {"data": wrapper unless RAW. */
-static void
-data_begin(struct jw *j, bool raw)
-{
-    if (!raw) {
-        jw_object_begin(j);
-        jw_key(j, "data");
-    }
-}
-
-/* Closes the wrapper, drops M and answers 200 with BODY. */
-static void
-data_end(struct http_req *req, struct jw *j, bool raw, struct cass_meta *m, struct cql_wr *body)
-{
-    if (!raw) {
-        jw_object_end(j);
-    }
-    if (jw_finish(j) != 0 && body->err == 0) {
-        body->err = E_INVALID;
-    }
-    cass_meta_unref(m);
-    http_respond_json(req, 200, body);
-}
-
 static void
 tables_list(struct http_req *req)
 {
     struct tpath p;
     struct cass_meta *m;
     const struct cass_meta_keyspace *ks;
-    bool raw = api_raw(req);
-    struct cql_wr body, tmp;
-    struct jw j;
+    struct cql_wr tmp;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, false, false) != 0 || tpath_find(req, &p, 400, &m, &ks, NULL) != 0) {
         return;
     }
     api_arena_wr(&tmp, &req->arena);
-    http_body_init(&body);
-    jw_init(&j, &body);
-    data_begin(&j, raw);
-    jw_array_begin(&j);
+    j = reply_begin(&r, api_raw(req));
+    jw_array_begin(j);
     for (uint32_t i = 0; i < ks->ntables; i++) {
-        write_table(&j, &ks->tables[i], &tmp);
+        write_table(j, &ks->tables[i], &tmp);
     }
-    jw_array_end(&j);
-    data_end(req, &j, raw, m, &body);
+    jw_array_end(j);
+    reply_end(req, &r, m);
 }
 
 static void
@@ -963,19 +945,17 @@ table_get(struct http_req *req)
     struct cass_meta *m;
     const struct cass_meta_keyspace *ks;
     const struct cass_meta_table *t;
-    bool raw = api_raw(req);
-    struct cql_wr body, tmp;
-    struct jw j;
+    struct cql_wr tmp;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, true, false) != 0 || tpath_find(req, &p, 404, &m, &ks, &t) != 0) {
         return;
     }
     api_arena_wr(&tmp, &req->arena);
-    http_body_init(&body);
-    jw_init(&j, &body);
-    data_begin(&j, raw);
-    write_table(&j, t, &tmp);
-    data_end(req, &j, raw, m, &body);
+    j = reply_begin(&r, api_raw(req));
+    write_table(j, t, &tmp);
+    reply_end(req, &r, m);
 }
 
 static void
@@ -985,23 +965,21 @@ columns_list(struct http_req *req)
     struct cass_meta *m;
     const struct cass_meta_keyspace *ks;
     const struct cass_meta_table *t;
-    bool raw = api_raw(req);
-    struct cql_wr body, tmp;
-    struct jw j;
+    struct cql_wr tmp;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, true, false) != 0 || tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
         return;
     }
     api_arena_wr(&tmp, &req->arena);
-    http_body_init(&body);
-    jw_init(&j, &body);
-    data_begin(&j, raw);
-    jw_array_begin(&j);
+    j = reply_begin(&r, api_raw(req));
+    jw_array_begin(j);
     for (uint32_t i = 0; i < t->ncolumns; i++) {
-        write_column(&j, &t->columns[i], &tmp);
+        write_column(j, &t->columns[i], &tmp);
     }
-    jw_array_end(&j);
-    data_end(req, &j, raw, m, &body);
+    jw_array_end(j);
+    reply_end(req, &r, m);
 }
 
 static void
@@ -1012,9 +990,9 @@ column_get(struct http_req *req)
     const struct cass_meta_keyspace *ks;
     const struct cass_meta_table *t;
     const struct cass_meta_column *c;
-    bool raw = api_raw(req);
-    struct cql_wr body, tmp;
-    struct jw j;
+    struct cql_wr tmp;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, true, true) != 0 || tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
         return;
@@ -1026,11 +1004,9 @@ column_get(struct http_req *req)
         return;
     }
     api_arena_wr(&tmp, &req->arena);
-    http_body_init(&body);
-    jw_init(&j, &body);
-    data_begin(&j, raw);
-    write_column(&j, c, &tmp);
-    data_end(req, &j, raw, m, &body);
+    j = reply_begin(&r, api_raw(req));
+    write_column(j, c, &tmp);
+    reply_end(req, &r, m);
 }
 
 /* ---- tables and columns: request bodies (6.1, 6.3) ------------------------------------------- */
@@ -1798,20 +1774,19 @@ indexes_list(struct http_req *req)
     const struct cass_meta_keyspace *ks;
     const struct cass_meta_table *t;
     bool compact = query_true_default(req, "compactMapData");
-    struct cql_wr body;
-    struct jw j;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, true, false) != 0 || tpath_find(req, &p, 400, &m, &ks, &t) != 0) {
         return;
     }
-    http_body_init(&body);
-    jw_init(&j, &body);
-    jw_array_begin(&j);
+    j = reply_begin(&r, true);
+    jw_array_begin(j);
     for (uint32_t i = 0; i < t->nindexes; i++) {
-        write_index(&j, ks, t->indexes[i], compact);
+        write_index(j, ks, t->indexes[i], compact);
     }
-    jw_array_end(&j);
-    data_end(req, &j, true, m, &body);
+    jw_array_end(j);
+    reply_end(req, &r, m);
 }
 
 /* Answers 400 INVALID_ARGUMENT with "<what> '<s>'<tail>". */
@@ -2049,9 +2024,8 @@ types_list(struct http_req *req)
     struct tpath p;
     struct cass_meta *m;
     const struct cass_meta_keyspace *ks;
-    bool raw = api_raw(req);
-    struct cql_wr body;
-    struct jw j;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, false, false) != 0) {
         return;
@@ -2062,15 +2036,13 @@ types_list(struct http_req *req)
         return;
     }
     ks = cass_meta_keyspace(m, p.ks, p.ks_len);
-    http_body_init(&body);
-    jw_init(&j, &body);
-    data_begin(&j, raw);
-    jw_array_begin(&j);
+    j = reply_begin(&r, api_raw(req));
+    jw_array_begin(j);
     for (uint32_t i = 0; ks != NULL && i < ks->nudts; i++) {
-        write_udt(&j, ks, &ks->udts[i]);
+        write_udt(j, ks, &ks->udts[i]);
     }
-    jw_array_end(&j);
-    data_end(req, &j, raw, m, &body);
+    jw_array_end(j);
+    reply_end(req, &r, m);
 }
 
 static void
@@ -2082,9 +2054,8 @@ type_get(struct http_req *req)
     const struct cass_meta_udt *u = NULL;
     const char *name;
     size_t name_len = 0;
-    bool raw = api_raw(req);
-    struct cql_wr body;
-    struct jw j;
+    struct reply r;
+    struct jw *j;
 
     if (tpath_of(req, &p, false, false) != 0) {
         return;
@@ -2109,11 +2080,9 @@ type_get(struct http_req *req)
                     p.ks, p.ks_len, "')");
         return;
     }
-    http_body_init(&body);
-    jw_init(&j, &body);
-    data_begin(&j, raw);
-    write_udt(&j, ks, u);
-    data_end(req, &j, raw, m, &body);
+    j = reply_begin(&r, api_raw(req));
+    write_udt(j, ks, u);
+    reply_end(req, &r, m);
 }
 
 /* Appends one UDT field "f" type to W. Answers 400 and returns -1 on a bad field. */
