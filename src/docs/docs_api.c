@@ -87,17 +87,7 @@ void
 docs_api_fail(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
               const char *c)
 {
-    struct cql_wr msg;
-
-    api_arena_wr(&msg, &req->arena);
-    cql_wr_raw(&msg, a, strlen(a));
-    if (b != NULL) {
-        cql_wr_raw(&msg, b, b_len);
-    }
-    if (c != NULL) {
-        cql_wr_raw(&msg, c, strlen(c));
-    }
-    http_respond_error_n(req, status, (const char *)msg.p, msg.len, NULL);
+    api_respond_msg(req, status, a, b, b_len, c, NULL, 0, NULL);
 }
 
 void
