@@ -137,6 +137,29 @@ api_respond_not_ready(struct http_req *req)
     api_respond_cass_error(req, E_NOTREADY, NULL);
 }
 
+void
+api_respond_msg(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
+                const char *c, const char *d, size_t d_len, const char *e)
+{
+    struct cql_wr msg;
+
+    api_arena_wr(&msg, &req->arena);
+    cql_wr_raw(&msg, a, strlen(a));
+    if (b != NULL) {
+        cql_wr_raw(&msg, b, b_len);
+    }
+    if (c != NULL) {
+        cql_wr_raw(&msg, c, strlen(c));
+    }
+    if (d != NULL) {
+        cql_wr_raw(&msg, d, d_len);
+    }
+    if (e != NULL) {
+        cql_wr_raw(&msg, e, strlen(e));
+    }
+    http_respond_error_n(req, status, (const char *)msg.p, msg.len, NULL);
+}
+
 /* ---- topology publication -------------------------------------------------------------------- */
 
 struct cass_topo *

@@ -128,6 +128,13 @@ void api_respond_cass_error(struct http_req *req, int status, const struct cql_e
 /* Answers 503 because no Cassandra connection is ready. */
 void api_respond_not_ready(struct http_req *req);
 
+/*
+ * Answers STATUS with the error description A B C D E, written into REQ's arena: B and D are
+ * slices (B_LEN and D_LEN bytes), and any part but A may be NULL.
+ */
+void api_respond_msg(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
+                     const char *c, const char *d, size_t d_len, const char *e);
+
 /* True when the query parameter `raw` is a case-insensitive "true" (Java's Boolean.parseBoolean). */
 bool api_raw(struct http_req *req);
 

@@ -734,48 +734,24 @@ keyspace_delete(struct http_req *req)
 
 /* ---- tables and columns: reading (3.2, 3.3) -------------------------------------------------- */
 
-/* Answers STATUS with the message A B C D E (B and D slices; any but A may be NULL). */
-static void
-respond_msg(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
-            const char *c, const char *d, size_t d_len, const char *e)
-{
-    struct cql_wr msg;
-
-    api_arena_wr(&msg, &req->arena);
-    cql_wr_raw(&msg, a, strlen(a));
-    if (b != NULL) {
-        cql_wr_raw(&msg, b, b_len);
-    }
-    if (c != NULL) {
-        cql_wr_raw(&msg, c, strlen(c));
-    }
-    if (d != NULL) {
-        cql_wr_raw(&msg, d, d_len);
-    }
-    if (e != NULL) {
-        cql_wr_raw(&msg, e, strlen(e));
-    }
-    http_respond_error_n(req, status, (const char *)msg.p, msg.len, NULL);
-}
-
 static void
 respond_no_keyspace(struct http_req *req, const char *ks, size_t ks_len)
 {
-    respond_msg(req, 400, "Keyspace '", ks, ks_len, "' not found", NULL, 0, NULL);
+    api_respond_msg(req, 400, "Keyspace '", ks, ks_len, "' not found", NULL, 0, NULL);
 }
 
 static void
 respond_no_table(struct http_req *req, int status, const char *ks, size_t ks_len, const char *t,
                  size_t t_len)
 {
-    respond_msg(req, status, "Table '", t, t_len, "' not found (in keyspace ", ks, ks_len, ")");
+    api_respond_msg(req, status, "Table '", t, t_len, "' not found (in keyspace ", ks, ks_len, ")");
 }
 
 static void
 respond_no_column(struct http_req *req, int status, const char *t, size_t t_len, const char *col,
                   size_t col_len)
 {
-    respond_msg(req, status, "Column '", col, col_len, "' not found in table '", t, t_len, "'");
+    api_respond_msg(req, status, "Column '", col, col_len, "' not found in table '", t, t_len, "'");
 }
 
 /* The path parameters of a table or column route, percent-decoded. */
@@ -1342,8 +1318,8 @@ append_clustering(struct http_req *req, struct cql_wr *w, const struct cql_json_
         }
         if (rc == 0 || !((order_len == 3 && strncasecmp(order, "ASC", 3) == 0)
                          || (order_len == 4 && strncasecmp(order, "DESC", 4) == 0))) {
-            respond_msg(req, 400, "Unrecognized ordering value '", rc == 0 ? "null" : order,
-                        rc == 0 ? 4 : order_len, "'", NULL, 0, NULL);
+            api_respond_msg(req, 400, "Unrecognized ordering value '", rc == 0 ? "null" : order,
+                            rc == 0 ? 4 : order_len, "'", NULL, 0, NULL);
             return -1;
         }
         if (refuse_nul(req, "Column name", col, col_len)) {
@@ -1453,8 +1429,8 @@ table_create(struct http_req *req)
             const struct cql_json_node *def = column_def(defs, e->s, e->len);
 
             if (def == NULL) {
-                respond_msg(req, 400, "Request invalid: primary key column '", e->s, e->len,
-                            "' is not in columnDefinitions.", NULL, 0, NULL);
+                api_respond_msg(req, 400, "Request invalid: primary key column '", e->s, e->len,
+                                "' is not in columnDefinitions.", NULL, 0, NULL);
                 return;
             }
             if (append_column_def(req, &d->cql, def, false) != 0) {
@@ -2076,8 +2052,8 @@ type_get(struct http_req *req)
     }
     if (u == NULL) {
         cass_meta_unref(m);
-        respond_msg(req, 404, "No definition found for UDT '", name, name_len, "' (keyspace '",
-                    p.ks, p.ks_len, "')");
+        api_respond_msg(req, 404, "No definition found for UDT '", name, name_len, "' (keyspace '",
+                        p.ks, p.ks_len, "')");
         return;
     }
     j = reply_begin(&r, api_raw(req));

@@ -87,17 +87,7 @@ void
 docs_api_fail(struct http_req *req, int status, const char *a, const char *b, size_t b_len,
               const char *c)
 {
-    struct cql_wr msg;
-
-    api_arena_wr(&msg, &req->arena);
-    cql_wr_raw(&msg, a, strlen(a));
-    if (b != NULL) {
-        cql_wr_raw(&msg, b, b_len);
-    }
-    if (c != NULL) {
-        cql_wr_raw(&msg, c, strlen(c));
-    }
-    http_respond_error_n(req, status, (const char *)msg.p, msg.len, NULL);
+    api_respond_msg(req, status, a, b, b_len, c, NULL, 0, NULL);
 }
 
 void
@@ -263,21 +253,15 @@ docs_api_respond_failure(struct http_req *req, const struct docs_failure *f)
     http_respond_error_n(req, f->status, f->desc != NULL ? f->desc : "", f->len, f->grpc);
 }
 
-void
-docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
-             const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
+bool
+docs_api_query_setup(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+                     const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
 {
     struct api_worker *aw = api_worker_of(req);
     struct cass_conn *c = api_conn(aw);
-    int rc;
 
     if (c == NULL) {
-        api_respond_not_ready(req);
-        return;
-    }
-    if (cql->err != 0 || vals->err != 0) {
-        http_respond_error(req, 500, "Internal error: the statement could not be built", NULL);
-        return;
+        return false;
     }
     memset(q, 0, sizeof(*q));
     q->conn = c;
@@ -290,6 +274,24 @@ docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cq
     q->params.values.count = nvals;
     q->timeout_ms = aw->conf->request_timeout_ms;
     q->done_cb = done;
+    return true;
+}
+
+void
+docs_api_run(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+             const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
+{
+    int rc;
+
+    if (api_conn(api_worker_of(req)) == NULL) {
+        api_respond_not_ready(req);
+        return;
+    }
+    if (cql->err != 0 || vals->err != 0) {
+        http_respond_error(req, 500, "Internal error: the statement could not be built", NULL);
+        return;
+    }
+    (void)docs_api_query_setup(req, q, cql, vals, nvals, done);
     rc = cass_query_run(q);
     if (rc != 0) {
         cass_query_release(q);

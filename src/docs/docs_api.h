@@ -154,6 +154,14 @@ void docs_api_failure(struct http_req *req, int status, const struct cql_error *
 void docs_api_respond_failure(struct http_req *req, const struct docs_failure *f);
 
 /*
+ * Sets Q up for the statement CQL with NVALS values VALS (both arena writers) on the worker's
+ * session, prepared through its cache, at LOCAL_QUORUM, with the request timeout; DONE gets the
+ * result. Returns false, with nothing set up and nothing answered, when no connection is ready.
+ */
+bool docs_api_query_setup(struct http_req *req, struct cass_query *q, const struct cql_wr *cql,
+                          const struct cql_wr *vals, uint16_t nvals, cass_query_cb done);
+
+/*
  * Runs the statement CQL with NVALS values VALS (both arena writers) as Q on the worker's
  * session, prepared through its cache, at LOCAL_QUORUM; DONE gets the result. When it cannot
  * be built or sent, answers REQ instead (DONE does not run).

@@ -83,27 +83,14 @@ on_read_page(struct cass_query *q, const struct cass_result *res)
 static void
 read_page(struct docs_read *r)
 {
-    struct api_worker *aw = api_worker_of(r->req);
-    struct cass_conn *c = api_conn(aw);
     int rc;
 
-    if (c == NULL) {
+    if (!docs_api_query_setup(r->req, &r->q, &r->cql, &r->vals, r->nvals, on_read_page)) {
         r->done(r, E_NOTREADY, NULL);
         return;
     }
-    memset(&r->q, 0, sizeof(r->q));
-    r->q.conn = c;
-    r->q.cache = &aw->pool.cache;
-    r->q.cql = (const char *)r->cql.p;
-    r->q.cql_len = r->cql.len;
-    cql_query_params_init(&r->q.params, CQL_CL_LOCAL_QUORUM);
-    r->q.params.values.p = r->vals.p;
-    r->q.params.values.len = r->vals.len;
-    r->q.params.values.count = r->nvals;
     r->q.params.page_size = DOCS_READ_PAGE_ROWS;
     r->q.params.paging_state = r->page;
-    r->q.timeout_ms = aw->conf->request_timeout_ms;
-    r->q.done_cb = on_read_page;
     rc = cass_query_run(&r->q);
     if (rc != 0) {
         cass_query_release(&r->q);

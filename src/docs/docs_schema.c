@@ -2,11 +2,12 @@
  * docs_schema.c: namespaces and collections of the Document API (see docs_schema.h).
  *
  * Reads come from the published schema snapshot. A change runs as a chain of statements on the
- * worker's session; once any of them changed the schema, the keyspace is reloaded and published
- * before the answer goes out, so the next request on any worker sees the change:
+ * worker's session; once any of them changed the schema, the nodes are given time to agree on
+ * it and the keyspace is reloaded and published before the answer goes out, as REST v2's DDL
+ * does (api_schema_settle_keyspace), so the next request on any node and worker sees the change:
  *
  *     validate --> snapshot checks (404, 409, 400) --> grant check --> statement, statement, ...
- *         --> reload the keyspace --> 201 / 204, or the first failure
+ *         --> schema agreement, reload the keyspace --> 201 / 204, or the first failure
  */
 #include "docs/docs_schema.h"
 
@@ -138,7 +139,7 @@ chain_finish(struct chain *c)
         c->done(c);
         return;
     }
-    rc = api_schema_reload_keyspace(api_worker_of(c->req), c->ks, c->ks_len, on_chain_reloaded,
+    rc = api_schema_settle_keyspace(api_worker_of(c->req), c->ks, c->ks_len, on_chain_reloaded,
                                     c);
     if (rc != 0) {
         log_warn("docs: cannot reload keyspace %.*s after a change: %s", (int)c->ks_len, c->ks,

@@ -284,33 +284,8 @@ answer(struct search *s)
 
 /* ---- statements ------------------------------------------------------------------------------ */
 
-/* Sets up Q on the worker's session with TEXT and VALS; false (REQ answered) when none. */
-static bool
-query_setup(struct http_req *req, struct cass_query *q, const struct cql_wr *text,
-            const struct cql_wr *vals, uint16_t nvals, cass_query_cb done)
-{
-    struct api_worker *aw = api_worker_of(req);
-    struct cass_conn *c = api_conn(aw);
-
-    if (c == NULL) {
-        return false;
-    }
-    memset(q, 0, sizeof(*q));
-    q->conn = c;
-    q->cache = &aw->pool.cache;
-    q->cql = (const char *)text->p;
-    q->cql_len = text->len;
-    cql_query_params_init(&q->params, CQL_CL_LOCAL_QUORUM);
-    q->params.values.p = vals->p;
-    q->params.values.len = vals->len;
-    q->params.values.count = nvals;
-    q->timeout_ms = aw->conf->request_timeout_ms;
-    q->done_cb = done;
-    return true;
-}
-
 /*
- * Sets Q up (query_setup) and sends it for one page of PAGE_SIZE rows from PAGE. Returns 0, or
+ * Sets Q up (docs_api_query_setup) and sends it for one page of PAGE_SIZE rows from PAGE. Returns 0, or
  * the code of what could not be sent (Q released).
  */
 static int
@@ -320,7 +295,7 @@ query_send(struct http_req *req, struct cass_query *q, const struct cql_wr *text
 {
     int rc;
 
-    if (!query_setup(req, q, text, vals, nvals, done)) {
+    if (!docs_api_query_setup(req, q, text, vals, nvals, done)) {
         return E_NOTREADY;
     }
     q->params.page_size = page_size;
