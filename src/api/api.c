@@ -42,7 +42,11 @@
 /* Times a keyspace reload is redone because another one was published meanwhile. */
 #define RELOAD_TRIES        8
 
-static uv_mutex_t        schema_lock;       /* guards schema_current */
+static uv_mutex_t        schema_lock;       /* guards schema_current and schema_gen's bumps */
+static atomic_uint_fast64_t schema_gen;     /* bumped by every publication */
+static _Thread_local bool              tl_cache;  /* this thread keeps a snapshot (workers) */
+static _Thread_local struct cass_meta *tl_schema; /* its reference to the snapshot of tl_gen */
+static _Thread_local uint64_t          tl_gen;    /* schema_gen when tl_schema was taken */
 static struct cass_meta *schema_current;    /* the published snapshot (one reference), or NULL */
 static atomic_bool       ready_flag;        /* worker 0 connected and a snapshot published */
 static atomic_int        live_workers;      /* workers between init and fini */
@@ -242,13 +246,29 @@ dup_name(const char *name, size_t len)
     return p;
 }
 
+/*
+ * A worker keeps a reference to the snapshot it last saw and takes the lock only when the
+ * generation moved, so requests share no lock: one atomic load, one atomic reference count.
+ */
 struct cass_meta *
 api_schema_ref(void)
 {
     struct cass_meta *m;
 
+    if (tl_cache && atomic_load(&schema_gen) == tl_gen) {
+        return tl_schema != NULL ? cass_meta_ref(tl_schema) : NULL;
+    }
     uv_mutex_lock(&schema_lock);
     m = schema_current != NULL ? cass_meta_ref(schema_current) : NULL;
+    if (tl_cache) {
+        struct cass_meta *old = tl_schema;
+
+        tl_schema = m != NULL ? cass_meta_ref(m) : NULL;
+        tl_gen = atomic_load(&schema_gen);
+        uv_mutex_unlock(&schema_lock);
+        cass_meta_unref(old);
+        return m;
+    }
     uv_mutex_unlock(&schema_lock);
     return m;
 }
@@ -268,6 +288,7 @@ schema_publish(struct cass_meta *m, const struct cass_meta *base, bool force)
     if (force || schema_current == base) {
         old = schema_current;
         schema_current = m;
+        atomic_fetch_add(&schema_gen, 1);
         done = true;
     }
     uv_mutex_unlock(&schema_lock);
@@ -1073,6 +1094,8 @@ on_worker_init(struct worker *w)
     struct api_worker *aw = xcalloc(1, sizeof(*aw));
     const struct conf *c = w->conf;
 
+    tl_cache = true;
+    tl_gen = UINT64_MAX;                /* no snapshot seen yet */
     atomic_fetch_add(&live_workers, 1);
     aw->worker = w;
     aw->conf = c;
@@ -1150,6 +1173,9 @@ on_worker_fini(struct worker *w)
     }
     queue_clear(aw);
     auth_worker_fini(aw);
+    tl_cache = false;
+    cass_meta_unref(tl_schema);
+    tl_schema = NULL;
     if (aw->connected) {
         atomic_fetch_sub(&connected_workers, 1);
     }

@@ -14,8 +14,9 @@
  *         is lost, the sequence moves to another ready session of worker 0.
  *
  * The schema snapshot is immutable and reference counted (cass_meta.h). Publication is a pointer
- * swap under one mutex; a request takes a reference with api_schema_ref at its start and drops
- * it with cass_meta_unref at its end. A keyspace reload builds on the snapshot current when it
+ * swap under one mutex that also bumps a generation; a request takes a reference with
+ * api_schema_ref at its start and drops it with cass_meta_unref at its end. A worker keeps its
+ * own reference to the snapshot it last saw and takes the mutex only when the generation moved. A keyspace reload builds on the snapshot current when it
  * started and is published only if that snapshot is still current; otherwise it is done again on
  * the newer one, so two reloads racing on different workers never lose each other's change.
  */
