@@ -265,6 +265,8 @@ docs_api_query_setup(struct http_req *req, struct cass_query *q, const struct cq
     }
     memset(q, 0, sizeof(*q));
     q->conn = c;
+    q->pool = &aw->pool;
+    q->idempotent = true;
     q->cache = &aw->pool.cache;
     q->cql = (const char *)cql->p;
     q->cql_len = cql->len;

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "core/log.h"
+#include "cql_murmur3.h"
 #include "cql_req.h"
 #include "cql_resp.h"
 
@@ -365,12 +366,21 @@ docs_batch_start(struct docs_batch *b, const struct doc_shred_rows *rows, int32_
                  docs_batch_cb done)
 {
     struct api_worker *aw = api_worker_of(b->req);
-    int rc;
+    int rc, err;
 
     b->rows = rows;
     b->ttl = ttl;
     b->done = done;
     b->conn = api_conn(aw);
+    if (b->conn != NULL) {
+        struct cql_str ks = { b->n->ns, b->n->ns_len };
+        struct cass_conn *replica = cass_pool_pick_token(
+            &aw->pool, ks, cql_murmur3_token((const uint8_t *)b->id, b->id_len), NULL, &err);
+
+        if (replica != NULL) {
+            b->conn = replica;
+        }
+    }
     if (b->conn == NULL) {
         done(b, E_NOTREADY, NULL);
         return;

@@ -9,8 +9,10 @@
  * half of either. The INSERT is prepared (it is the same text for every write to a collection);
  * the deletes, which vary with the path's length, go as query strings with bound values. When
  * the node answers UNPREPARED (it restarted, or the table was dropped and made again) the INSERT
- * is prepared again and the batch resent. Several batches may run at once for one request (the
- * batch write): each is its own struct docs_batch.
+ * is prepared again and the batch resent. The batch goes to a replica of the document's key when
+ * one is up and has room (cass_pool_pick_token), to the worker's first connection otherwise; it is
+ * never sent twice. Several batches may run at once for one request (the batch write): each is
+ * its own struct docs_batch.
  */
 #ifndef DOCS_DOCS_BATCH_H
 #define DOCS_DOCS_BATCH_H
@@ -56,7 +58,7 @@ struct docs_batch {
     void                        *data;      /* the caller's */
     struct cass_query            ins;       /* the INSERT, prepared through the worker's cache */
     struct cass_req              creq;      /* the BATCH, or a PREPARE after UNPREPARED */
-    struct cass_conn            *conn;      /* where it all runs */
+    struct cass_conn            *conn;      /* where it all runs: a replica of the key */
     struct cql_wr                ins_cql;   /* the INSERT's text (arena) */
     struct cql_wr                vals;      /* every statement's [value]s, in order (arena) */
     size_t                      *off;       /* where insert i's values start in vals */
