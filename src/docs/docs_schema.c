@@ -28,8 +28,11 @@
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
 
-/* Most statements of one chain: a table, four indexes and the creator's grant. */
-#define CHAIN_MAX           6
+/*
+ * Most statements of one chain: a table, four indexes and the creator's grant; or an upgrade's
+ * drop and creation of each of four indexes.
+ */
+#define CHAIN_MAX           8
 
 /* Replicas when the request gives none (1.1). */
 #define DEFAULT_SIMPLE_REPLICAS 1
@@ -218,6 +221,76 @@ chain_run(struct http_req *req)
     chain_send(req->data);
 }
 
+/* ---- collections and their indexes ---------------------------------------------------------- */
+
+/* The four indexed columns of a collection (2.1). */
+static const char *const indexed[] = { "leaf", "text_value", "dbl_value", "bool_value" };
+
+/* True when IX is an SAI index. */
+static bool
+index_is_sai(const struct cass_meta_index *ix)
+{
+    static const char sai[] = "StorageAttachedIndex";
+    size_t n = sizeof(sai) - 1;
+
+    return ix->class_name.len >= n
+           && memcmp(ix->class_name.p + ix->class_name.len - n, sai, n) == 0;
+}
+
+/* True when IX indexes the plain column COLUMN. */
+static bool
+index_on(const struct cass_meta_index *ix, const char *column)
+{
+    size_t n = strlen(column);
+
+    return ix->target.len == n && memcmp(ix->target.p, column, n) == 0;
+}
+
+/* True when COLUMN of T has an SAI index. */
+static bool
+column_has_sai(const struct cass_meta_table *t, const char *column)
+{
+    for (uint32_t i = 0; i < t->nindexes; i++) {
+        if (index_on(t->indexes[i], column) && index_is_sai(t->indexes[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True when collection T lacks an SAI index on one of its four columns, SAI not known absent. */
+static bool
+upgrade_available(const struct cass_meta_table *t)
+{
+    if (atomic_load(&sai_state) == SAI_NO) {
+        return false;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(indexed); i++) {
+        if (!column_has_sai(t, indexed[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Writes Stargate's CollectionDto of T into J. */
+static void
+write_collection(struct jw *j, const struct cass_meta_table *t)
+{
+    bool up = upgrade_available(t);
+
+    jw_object_begin(j);
+    jw_key(j, "name");
+    jw_string_n(j, t->name.p, t->name.len);
+    jw_key(j, "upgradeAvailable");
+    jw_bool(j, up);
+    if (up) {
+        jw_key(j, "upgradeType");
+        jw_string(j, "SAI_INDEX_UPGRADE");
+    }
+    jw_object_end(j);
+}
+
 /* ---- reading the snapshot -------------------------------------------------------------------- */
 
 /* Starts {"data": unless RAW. */
@@ -269,7 +342,7 @@ namespaces_list(struct http_req *req)
 
 /*
  * GET /v2/schemas/namespaces/{ns} (COLLECTIONS false), or GET /v2/namespaces/{ns}/collections:
- * the collection tables of the namespace as Stargate's CollectionDto, without an upgrade.
+ * the collection tables of the namespace as Stargate's CollectionDto (write_collection).
  */
 static void
 namespace_read(struct http_req *req, bool collections)
@@ -294,12 +367,7 @@ namespace_read(struct http_req *req, bool collections)
     jw_array_begin(&j);
     for (uint32_t i = 0; i < ks->ntables; i++) {
         if (doc_shred_is_collection(&ks->tables[i])) {
-            jw_object_begin(&j);
-            jw_key(&j, "name");
-            jw_string_n(&j, ks->tables[i].name.p, ks->tables[i].name.len);
-            jw_key(&j, "upgradeAvailable");
-            jw_bool(&j, false);
-            jw_object_end(&j);
+            write_collection(&j, &ks->tables[i]);
         }
     }
     jw_array_end(&j);
@@ -675,12 +743,104 @@ collection_delete(struct http_req *req)
     drop_start(req, &n);
 }
 
+/* ---- whether the cluster has SAI ------------------------------------------------------------- */
+
+/* The release_version query of a chain that needs sai_state (in the request's arena). */
+struct sai_probe {
+    struct cass_query q;            /* SELECT release_version */
+    struct chain     *c;            /* the chain waiting */
+    chain_cb          then;         /* what runs once sai_state is known */
+};
+
+/* SAI came with Cassandra 5.0: reads the major version of system.local's release_version. */
+static void
+on_release_version(struct cass_query *q, const struct cass_result *res)
+{
+    struct sai_probe *p = container_of(q, struct sai_probe, q);
+    struct chain *c = p->c;
+    struct cql_bytes cell;
+    struct cql_rd rows;
+
+    if (res->status != 0) {
+        cass_query_release(q);
+        docs_api_failure(c->req, res->status, &res->error, &c->fail);
+        c->done(c);
+        return;
+    }
+    cql_rd_init(&rows, res->result.rows, res->result.rows_len);
+    if (res->result.kind == CQL_RESULT_ROWS && res->result.rows_count > 0 && res->ncols == 1
+        && cql_rows_next(&rows, 1, &cell) == 0 && cell.len > 0) {
+        int major = atoi(arena_strndup(&c->req->arena, (const char *)cell.p, (size_t)cell.len));
+
+        atomic_store(&sai_state, major >= 5 ? SAI_YES : SAI_NO);
+    } else {
+        atomic_store(&sai_state, SAI_NO);
+    }
+    cass_query_release(q);
+    p->then(c);
+}
+
+/* Runs THEN(C) once sai_state is known: at once, or after asking the node; a failure is C's. */
+static void
+sai_known(struct chain *c, chain_cb then)
+{
+    static const char version_cql[] = "SELECT release_version FROM system.local";
+    struct api_worker *aw = api_worker_of(c->req);
+    struct cass_conn *conn = api_conn(aw);
+    struct sai_probe *p;
+    int rc;
+
+    if (atomic_load(&sai_state) != SAI_UNKNOWN) {
+        then(c);
+        return;
+    }
+    if (conn == NULL) {
+        docs_api_failure(c->req, E_NOTREADY, NULL, &c->fail);
+        c->done(c);
+        return;
+    }
+    p = arena_alloc(&c->req->arena, sizeof(*p));
+    memset(p, 0, sizeof(*p));
+    p->c = c;
+    p->then = then;
+    p->q.conn = conn;
+    p->q.cache = &aw->pool.cache;
+    p->q.cql = version_cql;
+    p->q.cql_len = sizeof(version_cql) - 1;
+    cql_query_params_init(&p->q.params, CQL_CL_ONE);
+    p->q.timeout_ms = aw->conf->request_timeout_ms;
+    p->q.done_cb = on_release_version;
+    rc = cass_query_simple(&p->q);
+    if (rc != 0) {
+        cass_query_release(&p->q);
+        docs_api_failure(c->req, rc, NULL, &c->fail);
+        c->done(c);
+    }
+}
+
+/* Appends to W the CREATE [CUSTOM] INDEX of COLUMN on collection N, SAI when SAI. */
+static void
+write_create_index(struct cql_wr *w, const struct docs_names *n, const char *column, bool sai)
+{
+    WR_LIT(w, "CREATE ");
+    if (sai) {
+        WR_LIT(w, "CUSTOM ");
+    }
+    WR_LIT(w, "INDEX IF NOT EXISTS ON ");
+    docs_api_table_name(w, n);
+    WR_LIT(w, " (");
+    cql_wr_raw(w, column, strlen(column));
+    cql_wr_byte(w, ')');
+    if (sai) {
+        WR_LIT(w, " USING 'StorageAttachedIndex'");
+    }
+}
+
 /* ---- creating a collection ------------------------------------------------------------------- */
 
 /* A collection creation in flight (in the request's arena). */
 struct creation {
     struct chain      c;            /* table, indexes, grant */
-    struct cass_query q;            /* the release_version query */
     struct docs_names n;            /* the collection */
     docs_created_cb   cb;           /* the caller's */
 };
@@ -695,99 +855,160 @@ on_collection_created(struct chain *c)
 
 /* Queues the table, its four indexes and the creator's grant, then runs them. */
 static void
-creation_run(struct creation *cr)
+creation_run(struct chain *c)
 {
-    static const char *const indexed[] = { "leaf", "text_value", "dbl_value", "bool_value" };
+    struct creation *cr = container_of(c, struct creation, c);
     bool sai = atomic_load(&sai_state) == SAI_YES;
-    struct cql_wr *w = chain_add(&cr->c, false);
+    struct cql_wr *w = chain_add(c, false);
 
     WR_LIT(w, "CREATE TABLE ");
     docs_api_table_name(w, &cr->n);
     cql_wr_byte(w, ' ');
     doc_shred_table_columns(w, sai);
     for (size_t i = 0; i < ARRAY_SIZE(indexed); i++) {
-        w = chain_add(&cr->c, false);
-        WR_LIT(w, "CREATE ");
-        if (sai) {
-            WR_LIT(w, "CUSTOM ");
-        }
-        WR_LIT(w, "INDEX IF NOT EXISTS ON ");
-        docs_api_table_name(w, &cr->n);
-        WR_LIT(w, " (");
-        cql_wr_raw(w, indexed[i], strlen(indexed[i]));
-        cql_wr_byte(w, ')');
-        if (sai) {
-            WR_LIT(w, " USING 'StorageAttachedIndex'");
-        }
+        write_create_index(chain_add(c, false), &cr->n, indexed[i], sai);
     }
-    chain_add_grant(&cr->c, "TABLE", &cr->n);
-    chain_send(&cr->c);
-}
-
-/* SAI came with Cassandra 5.0: reads the major version of system.local's release_version. */
-static void
-on_release_version(struct cass_query *q, const struct cass_result *res)
-{
-    struct creation *cr = container_of(q, struct creation, q);
-    struct cql_bytes cell;
-    struct cql_rd rows;
-
-    if (res->status != 0) {
-        cass_query_release(q);
-        docs_api_failure(cr->c.req, res->status, &res->error, &cr->c.fail);
-        cr->cb(cr->c.req, &cr->c.fail);
-        return;
-    }
-    cql_rd_init(&rows, res->result.rows, res->result.rows_len);
-    if (res->result.kind == CQL_RESULT_ROWS && res->result.rows_count > 0 && res->ncols == 1
-        && cql_rows_next(&rows, 1, &cell) == 0 && cell.len > 0) {
-        int major = atoi(arena_strndup(&cr->c.req->arena, (const char *)cell.p,
-                                       (size_t)cell.len));
-
-        atomic_store(&sai_state, major >= 5 ? SAI_YES : SAI_NO);
-    } else {
-        atomic_store(&sai_state, SAI_NO);
-    }
-    cass_query_release(q);
-    creation_run(cr);
+    chain_add_grant(c, "TABLE", &cr->n);
+    chain_send(c);
 }
 
 void
 docs_schema_create_collection(struct http_req *req, const struct docs_names *n,
                               docs_created_cb cb)
 {
-    static const char version_cql[] = "SELECT release_version FROM system.local";
     struct creation *cr = arena_alloc(&req->arena, sizeof(*cr));
-    struct api_worker *aw = api_worker_of(req);
-    struct cass_conn *conn = api_conn(aw);
-    int rc;
 
     memset(cr, 0, sizeof(*cr));
     cr->n = *n;
     cr->cb = cb;
     chain_init(&cr->c, req, n->ns, n->ns_len, on_collection_created);
-    if (atomic_load(&sai_state) != SAI_UNKNOWN) {
-        creation_run(cr);
+    sai_known(&cr->c, creation_run);
+}
+
+/* ---- POST /v2/namespaces/{ns}/collections/{coll}/upgrade (1.2) ------------------------------- */
+
+/*
+ * Stargate's V1 upgraded a collection whose indexes were not SAI on a cluster that has SAI (a
+ * collection made on Cassandra 4, served on 5.0) by replacing them with SAI indexes; V2 refuses
+ * every upgrade. cqlgate does the V1 upgrade where it applies and V2's refusal everywhere else.
+ */
+
+/* An upgrade in flight (in the request's arena). */
+struct upgrade {
+    struct chain      c;            /* the drops and creations of indexes */
+    struct docs_names n;            /* the collection */
+    bool              raw;          /* raw=true: the collection without {"data": */
+};
+
+static void
+on_upgraded(struct chain *c)
+{
+    struct upgrade *u = container_of(c, struct upgrade, c);
+    struct cass_meta *m;
+    const struct cass_meta_table *t;
+    struct cql_wr body;
+    struct jw j;
+
+    if (c->fail.status != 0) {
+        docs_api_respond_failure(c->req, &c->fail);
         return;
     }
-    if (conn == NULL) {
-        docs_api_failure(req, E_NOTREADY, NULL, &cr->c.fail);
-        cb(req, &cr->c.fail);
+    if (docs_api_collection(c->req, &u->n, false, &m, &t) != DOCS_COLL_FOUND) {
         return;
     }
-    cr->q.conn = conn;
-    cr->q.cache = &aw->pool.cache;
-    cr->q.cql = version_cql;
-    cr->q.cql_len = sizeof(version_cql) - 1;
-    cql_query_params_init(&cr->q.params, CQL_CL_ONE);
-    cr->q.timeout_ms = aw->conf->request_timeout_ms;
-    cr->q.done_cb = on_release_version;
-    rc = cass_query_simple(&cr->q);
-    if (rc != 0) {
-        cass_query_release(&cr->q);
-        docs_api_failure(req, rc, NULL, &cr->c.fail);
-        cb(req, &cr->c.fail);
+    data_begin(&j, &body, u->raw);
+    write_collection(&j, t);
+    data_end(c->req, &j, &body, u->raw, m);
+}
+
+/*
+ * Once sai_state is known: V2's 400 when there is nothing to upgrade, else, per column without
+ * an SAI index, DROP INDEX of its other indexes (an unnamed CREATE would find the old name taken)
+ * and CREATE CUSTOM INDEX ... USING 'StorageAttachedIndex'.
+ */
+static void
+upgrade_run(struct chain *c)
+{
+    struct upgrade *u = container_of(c, struct upgrade, c);
+    struct http_req *req = c->req;
+    const struct cass_meta_table *t;
+    struct cass_meta *m;
+
+    if (docs_api_collection(req, &u->n, false, &m, &t) != DOCS_COLL_FOUND) {
+        return;
     }
+    if (!upgrade_available(t)) {
+        cass_meta_unref(m);
+        http_respond_error(req, 400, "The collection cannot be upgraded in given manner.", NULL);
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(indexed); i++) {
+        uint32_t drops = 0;
+
+        if (column_has_sai(t, indexed[i])) {
+            continue;
+        }
+        for (uint32_t k = 0; k < t->nindexes; k++) {
+            drops += index_on(t->indexes[k], indexed[i]);
+        }
+        if (c->n + drops + 1 > CHAIN_MAX) {
+            break;                  /* the rest stays upgradable: a second call finishes it */
+        }
+        for (uint32_t k = 0; k < t->nindexes; k++) {
+            if (index_on(t->indexes[k], indexed[i])) {
+                struct cql_wr *w = chain_add(c, false);
+
+                WR_LIT(w, "DROP INDEX ");
+                api_quote_ident(w, u->n.ns, u->n.ns_len);
+                cql_wr_byte(w, '.');
+                api_quote_ident(w, t->indexes[k]->name.p, t->indexes[k]->name.len);
+            }
+        }
+        write_create_index(chain_add(c, false), &u->n, indexed[i], true);
+    }
+    cass_meta_unref(m);
+    chain_send(c);
+}
+
+static void
+upgrade_checked(struct http_req *req)
+{
+    struct upgrade *u = req->data;
+
+    sai_known(&u->c, upgrade_run);
+}
+
+static void
+collection_upgrade(struct http_req *req)
+{
+    struct upgrade *u = arena_alloc(&req->arena, sizeof(*u));
+    const struct cql_json_node *root, *type;
+    const struct cass_meta_table *t;
+    struct cass_meta *m;
+
+    memset(u, 0, sizeof(*u));
+    if (docs_api_names(req, true, &u->n) != 0 || (root = dto_body(req)) == NULL) {
+        return;
+    }
+    type = cql_json_get(root, "upgradeType", 11);
+    if (type == NULL || type->kind == CQL_JSON_NULL) {
+        http_respond_error(req, 400, "Request invalid: `upgradeType` is required to upgrade a "
+                           "collection.", NULL);
+        return;
+    }
+    if (type->kind != CQL_JSON_STRING || type->len != 17
+        || memcmp(type->s, "SAI_INDEX_UPGRADE", 17) != 0) {
+        http_respond_error(req, 400, "HTTP 400 Bad Request", NULL);
+        return;
+    }
+    if (docs_api_collection(req, &u->n, false, &m, &t) != DOCS_COLL_FOUND) {
+        return;
+    }
+    cass_meta_unref(m);
+    u->raw = api_raw(req);
+    chain_init(&u->c, req, u->n.ns, u->n.ns_len, on_upgraded);
+    req->data = u;
+    docs_api_need(req, AUTHZ_ALTER, AUTHZ_TABLE, upgrade_checked);
 }
 
 /* ---- POST /v2/namespaces/{ns}/collections (1.2) ---------------------------------------------- */
@@ -880,6 +1101,7 @@ TOKEN(namespace_delete)
 TOKEN(collections_list)
 TOKEN(collection_create)
 TOKEN(collection_delete)
+TOKEN(collection_upgrade)
 
 int
 docs_schema_add_routes(struct router *r)
@@ -896,5 +1118,7 @@ docs_schema_add_routes(struct router *r)
                      "docs_collection_create");
     rc |= router_add(r, HTTP_M(DELETE), COLLECTIONS "/{t}", on_collection_delete,
                      "docs_collection_delete");
+    rc |= router_add(r, HTTP_M(POST), COLLECTIONS "/{t}/upgrade", on_collection_upgrade,
+                     "docs_collection_upgrade");
     return rc != 0 ? E_INVALID : 0;
 }

@@ -779,18 +779,24 @@ def insert_row(driver, table, key, path, ts, text=None, dbl=None, boolean=None, 
 def stargate_table(gateway, token, driver, docs):
     """A collection made the way Stargate makes it where SAI is off: a boolean bool_value and
     classic secondary indexes."""
+    return make_stargate_table(gateway, token, driver, "sg")
+
+
+def make_stargate_table(gateway, token, driver, name):
+    """Makes collection NAME of namespace NS as Stargate makes it where SAI is off, and waits
+    until cqlgate lists it."""
     cols = ", ".join(["key text"] + [f"p{i} text" for i in range(64)]
                      + ["leaf text", "text_value text", "dbl_value double", "bool_value boolean"])
     pk = ", ".join(f"p{i}" for i in range(64))
-    driver.execute(f"CREATE TABLE {NS}.sg ({cols}, PRIMARY KEY ((key), {pk}))")
+    driver.execute(f"CREATE TABLE {NS}.{name} ({cols}, PRIMARY KEY ((key), {pk}))")
     for c in ("leaf", "text_value", "dbl_value", "bool_value"):
-        driver.execute(f"CREATE INDEX IF NOT EXISTS ON {NS}.sg ({c})")
+        driver.execute(f"CREATE INDEX IF NOT EXISTS ON {NS}.{name} ({c})")
     deadline = time.monotonic() + 30
-    while "sg" not in [c["name"] for c in api(gateway, token, "GET", f"/v2/namespaces/{NS}/"
+    while name not in [c["name"] for c in api(gateway, token, "GET", f"/v2/namespaces/{NS}/"
                                                "collections").json()["data"]]:
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    return "sg"
+    return name
 
 
 def test_stargate_rows_read_back(gateway, token, driver, stargate_table):
@@ -844,3 +850,100 @@ def test_stargate_table_written_by_cqlgate(gateway, token, driver, stargate_tabl
     assert [(path_of(r), r.bool_value, r.dbl_value) for r in rows] == [
         (["n"], None, 2.0), (["no"], False, None), (["yes"], True, None)]
     assert get(gateway, token, "w1", coll=t).json()["data"] == {"yes": True, "no": False, "n": 2}
+
+
+def index_classes(driver, table):
+    """{index name: (target, class_name or kind)} of TABLE in NS, as the driver reads them."""
+    return {r.index_name: (dict(r.options)["target"],
+                           dict(r.options).get("class_name", r.kind))
+            for r in driver.execute("SELECT index_name, kind, options FROM system_schema.indexes "
+                                    "WHERE keyspace_name = %s AND table_name = %s", [NS, table])}
+
+
+def test_collection_upgrade_to_sai(gateway, token, driver, docs):
+    """A collection with classic indexes (made by Stargate on Cassandra 4) is listed as
+    upgradable, and its upgrade replaces them with SAI indexes, its documents still found."""
+    base = f"/v2/namespaces/{NS}/collections"
+    old = make_stargate_table(gateway, token, driver, "old")
+    try:
+        listed = {c["name"]: c for c in api(gateway, token, "GET", base).json()["data"]}
+        assert listed[old] == {"name": old, "upgradeAvailable": True,
+                               "upgradeType": "SAI_INDEX_UPGRADE"}
+        assert listed[COLL] == {"name": COLL, "upgradeAvailable": False}
+        put(gateway, token, "u1", {"a": "x", "n": 5, "b": True, "o": {"p": "q"}}, coll=old)
+        up = f"{base}/{old}/upgrade"
+        body = {"upgradeType": "SAI_INDEX_UPGRADE"}
+        r = api(gateway, docs["docs_it_nothing"], "POST", up, body)
+        assert r.status_code == 401, r.text
+        assert f"has no ALTER permission on <table {NS}.{old}>" in r.json()["description"]
+        assert set(index_classes(driver, old).values()) == {
+            (c, "COMPOSITES") for c in ("leaf", "text_value", "dbl_value", "bool_value")}
+        r = api(gateway, token, "POST", up, body)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"data": {"name": old, "upgradeAvailable": False}}
+        assert index_classes(driver, old) == {
+            f"{old}_{c}_idx": (c, "StorageAttachedIndex")
+            for c in ("leaf", "text_value", "dbl_value", "bool_value")}
+        listed = {c["name"]: c for c in api(gateway, token, "GET", base).json()["data"]}
+        assert listed[old] == {"name": old, "upgradeAvailable": False}
+        assert get(gateway, token, "u1", coll=old).json()["data"] == {
+            "a": "x", "n": 5, "b": True, "o": {"p": "q"}}
+        for where in ({"n": {"$eq": 5}}, {"a": {"$eq": "x"}}, {"b": {"$eq": True}},
+                      {"o.p": {"$eq": "q"}}):
+            r = api(gateway, token, "GET", f"{base}/{old}",
+                    params={"where": json.dumps(where)})
+            assert r.status_code == 200, r.text
+            assert list(r.json()["data"]) == ["u1"], where
+        # nothing left to upgrade
+        assert_error(api(gateway, token, "POST", up, body), 400,
+                     "The collection cannot be upgraded in given manner.")
+        assert_error(api(gateway, token, "POST", up, body, params={"raw": "true"}), 400,
+                     "The collection cannot be upgraded in given manner.")
+    finally:
+        driver.execute(f"DROP TABLE IF EXISTS {NS}.{old}")
+
+
+def test_collection_upgrade_raw(gateway, token, driver, docs):
+    base = f"/v2/namespaces/{NS}/collections"
+    old = make_stargate_table(gateway, token, driver, "old_raw")
+    try:
+        driver.execute(f"DROP INDEX {NS}.{old}_leaf_idx")      # one missing: upgradable too
+        r = api(gateway, token, "POST", f"{base}/{old}/upgrade",
+                {"upgradeType": "SAI_INDEX_UPGRADE"}, params={"raw": "true"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"name": old, "upgradeAvailable": False}
+        assert index_classes(driver, old) == {
+            f"{old}_{c}_idx": (c, "StorageAttachedIndex")
+            for c in ("leaf", "text_value", "dbl_value", "bool_value")}
+    finally:
+        driver.execute(f"DROP TABLE IF EXISTS {NS}.{old}")
+
+
+def test_collection_upgrade_errors(gateway, token, driver, docs):
+    base = f"/v2/namespaces/{NS}/collections"
+    body = {"upgradeType": "SAI_INDEX_UPGRADE"}
+    driver.execute(f"CREATE TABLE IF NOT EXISTS {NS}.plain (k int PRIMARY KEY, v text)")
+    wait_for(gateway, token, f"/v2/schemas/keyspaces/{NS}/tables/plain")
+    # a collection made by cqlgate on Cassandra 5.0 has its SAI indexes already
+    assert_error(api(gateway, token, "POST", f"{base}/{COLL}/upgrade", body), 400,
+                 "The collection cannot be upgraded in given manner.")
+    assert_error(api(gateway, token, "POST", f"{base}/{COLL}/upgrade"), 400,
+                 "Request invalid: payload not provided.")
+    assert_error(api(gateway, token, "POST", f"{base}/{COLL}/upgrade", {}), 400,
+                 "Request invalid: `upgradeType` is required to upgrade a collection.")
+    assert_error(api(gateway, token, "POST", f"{base}/{COLL}/upgrade", {"upgradeType": None}),
+                 400, "Request invalid: `upgradeType` is required to upgrade a collection.")
+    assert_error(api(gateway, token, "POST", f"{base}/{COLL}/upgrade", {"upgradeType": "X"}),
+                 400, "HTTP 400 Bad Request")
+    assert_error(api(gateway, token, "POST", f"{base}/{COLL}/upgrade", data="{"), 400,
+                 api(gateway, token, "POST", base, data="{").json()["description"])
+    assert_error(api(gateway, token, "POST", f"/v2/namespaces/{NS}_nope/collections/x/upgrade",
+                     body), 404, f"Unknown namespace {NS}_nope, you must create it first.")
+    assert_error(api(gateway, token, "POST", f"{base}/nope/upgrade", body), 404,
+                 "Collection 'nope' not found.")
+    assert_error(api(gateway, token, "POST", f"{base}/plain/upgrade", body), 400,
+                 f"The database table {NS}.plain is not a Documents collection. Accessing "
+                 "arbitrary tables via the Documents API is not permitted.")
+    assert index_classes(driver, COLL) == {
+        f"{COLL}_{c}_idx": (c, "StorageAttachedIndex")
+        for c in ("leaf", "text_value", "dbl_value", "bool_value")}
