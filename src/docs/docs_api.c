@@ -3,7 +3,9 @@
  */
 #include "docs/docs_api.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -410,7 +412,7 @@ docs_api_id(struct http_req *req, const char **id, size_t *len)
 
 void
 docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
-                      const char *data, size_t len)
+                      const char *data, size_t len, const struct cql_str *profile)
 {
     struct cql_wr body;
     struct jw j;
@@ -427,6 +429,10 @@ docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool 
     jw_string_n(&j, id, id_len);
     jw_key(&j, "data");
     jw_raw(&j, data, len);
+    if (profile != NULL) {
+        jw_key(&j, "profile");
+        jw_raw(&j, profile->p, profile->len);
+    }
     jw_object_end(&j);
     if (jw_finish(&j) != 0 && body.err == 0) {
         body.err = E_INVALID;
@@ -435,7 +441,8 @@ docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool 
 }
 
 void
-docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len)
+docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len,
+                    const struct cql_str *profile)
 {
     struct cql_wr body;
     struct jw j;
@@ -445,11 +452,102 @@ docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len
     jw_object_begin(&j);
     jw_key(&j, "documentId");
     jw_string_n(&j, id, len);
+    if (profile != NULL) {
+        jw_key(&j, "profile");
+        jw_raw(&j, profile->p, profile->len);
+    }
     jw_object_end(&j);
     if (jw_finish(&j) != 0 && body.err == 0) {
         body.err = E_INVALID;
     }
     http_respond_json(req, status, &body);
+}
+
+bool
+docs_api_profile_wanted(struct http_req *req)
+{
+    const char *v = http_req_query(req, "profile");
+
+    return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+/* Stargate's order of a step's statements: execution count, rows, then text, all descending. */
+static int
+prof_cmp(const void *pa, const void *pb)
+{
+    const struct docs_prof *a = pa, *b = pb;
+    int c;
+
+    if (a->execs != b->execs) {
+        return a->execs > b->execs ? -1 : 1;
+    }
+    if (a->rows != b->rows) {
+        return a->rows > b->rows ? -1 : 1;
+    }
+    c = memcmp(a->cql, b->cql, a->len < b->len ? a->len : b->len);
+    if (c == 0 && a->len != b->len) {
+        c = a->len < b->len ? -1 : 1;
+    }
+    return -c;
+}
+
+/* Writes one step: no nested steps, statements that never ran left out. */
+static void
+write_prof_step(struct jw *j, const struct docs_prof_step *st)
+{
+    qsort(st->queries, st->n, sizeof(*st->queries), prof_cmp);
+    jw_object_begin(j);
+    jw_key(j, "description");
+    jw_string_n(j, st->desc, st->desc_len);
+    jw_key(j, "queries");
+    jw_array_begin(j);
+    for (size_t i = 0; i < st->n; i++) {
+        const struct docs_prof *q = &st->queries[i];
+
+        if (q->execs == 0) {
+            continue;
+        }
+        jw_object_begin(j);
+        jw_key(j, "cql");
+        jw_string_n(j, q->cql, q->len);
+        jw_key(j, "executionCount");
+        jw_uint64(j, q->execs);
+        jw_key(j, "rowCount");
+        jw_uint64(j, q->rows);
+        jw_object_end(j);
+    }
+    jw_array_end(j);
+    jw_key(j, "nested");
+    jw_array_begin(j);
+    jw_array_end(j);
+    jw_object_end(j);
+}
+
+struct cql_str
+docs_api_profile(struct http_req *req, struct docs_prof_step *steps, size_t n)
+{
+    struct cql_wr w;
+    struct jw j;
+
+    api_arena_wr(&w, &req->arena);
+    jw_init(&j, &w);
+    jw_object_begin(&j);
+    jw_key(&j, "description");
+    jw_string(&j, "root");
+    jw_key(&j, "queries");
+    jw_array_begin(&j);
+    jw_array_end(&j);
+    jw_key(&j, "nested");
+    jw_array_begin(&j);
+    for (size_t i = 0; i < n; i++) {
+        write_prof_step(&j, &steps[i]);
+    }
+    jw_array_end(&j);
+    jw_object_end(&j);
+    if (jw_finish(&j) != 0 || w.err != 0) {
+        return (struct cql_str){ "null", 4 };
+    }
+    return (struct cql_str){ (const char *)w.p, w.len };
 }
 
 int

@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/authz.h"
 #include "api/cql_json.h"
@@ -200,13 +201,43 @@ void docs_api_ensure_collection(struct http_req *req, const struct docs_names *n
 int docs_api_id(struct http_req *req, const char **id, size_t *len) MUSTCHECK;
 
 /*
- * Answers 200 with DATA (LEN bytes of JSON) alone when RAW, else {"documentId":"<id>","data":..}.
+ * Answers 200 with DATA (LEN bytes of JSON) alone when RAW, else {"documentId":"<id>","data":..}
+ * and, when PROFILE is not NULL, "profile":<PROFILE> (JSON text).
  */
 void docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
-                           const char *data, size_t len);
+                           const char *data, size_t len, const struct cql_str *profile);
 
-/* Answers STATUS with {"documentId":"<id>"}. */
-void docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len);
+/* Answers STATUS with {"documentId":"<id>"}, and "profile":<PROFILE> when not NULL. */
+void docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len,
+                         const struct cql_str *profile);
+
+/* ---- profiles (5.4) -------------------------------------------------------------------------- */
+
+/* One statement's figures in a profile. */
+struct docs_prof {
+    const char *cql;                /* its text */
+    size_t      len;                /* its length */
+    uint64_t    execs;              /* times run (pages included) */
+    uint64_t    rows;               /* rows it answered (1 per DML statement) */
+};
+
+/* One step of a profile: its description and statements. */
+struct docs_prof_step {
+    const char       *desc;         /* "ASYNC INSERT", "GetFullDocument", ... */
+    size_t            desc_len;     /* its length */
+    struct docs_prof *queries;      /* its statements (sorted in place when written) */
+    size_t            n;            /* how many */
+};
+
+/* Whether REQ asked for a profile: profile=true, in any case, as Java's Boolean reads it. */
+bool docs_api_profile_wanted(struct http_req *req);
+
+/*
+ * Renders into REQ's arena Stargate's profile of the N steps: {"description":"root",
+ * "queries":[],"nested":[<step>, ..]}, each step's statements sorted as Stargate sorts them
+ * (execution count, then rows, then text, each descending) and those never run left out.
+ */
+struct cql_str docs_api_profile(struct http_req *req, struct docs_prof_step *steps, size_t n);
 
 /* A document path from the URL ({path...}), segment by segment. */
 struct docs_path {

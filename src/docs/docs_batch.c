@@ -424,3 +424,50 @@ docs_batch_start(struct docs_batch *b, const struct doc_shred_rows *rows, int32_
         batch_send(b);
     }
 }
+
+void
+docs_batch_prof_step(const struct docs_batch *b, const char *desc, struct docs_prof_step *st)
+{
+    struct docs_prof *q = arena_alloc(&b->req->arena, ((size_t)b->ndel + 1) * sizeof(*q));
+    size_t n = 0;
+
+    for (uint16_t i = 0; i < b->ndel; i++) {
+        const struct cql_str *t = &b->del[i].cql;
+        size_t k = 0;
+
+        while (k < n && !(q[k].len == t->len && memcmp(q[k].cql, t->p, t->len) == 0)) {
+            k++;
+        }
+        if (k == n) {
+            q[n++] = (struct docs_prof){ t->p, t->len, 0, 0 };
+        }
+        q[k].execs++;
+        q[k].rows++;
+    }
+    if (b->rows != NULL && b->rows->n > 0) {
+        q[n++] = (struct docs_prof){ (const char *)b->ins_cql.p, b->ins_cql.len, b->rows->n,
+                                     b->rows->n };
+    }
+    if (desc == NULL) {
+        desc = b->ndel == 0 ? "ASYNC INSERT" : "ASYNC UPDATE";
+    }
+    st->desc = desc;
+    st->desc_len = strlen(desc);
+    st->queries = q;
+    st->n = n;
+}
+
+const struct cql_str *
+docs_batch_profile(const struct docs_batch *b, const char *desc)
+{
+    struct cql_str *out;
+    struct docs_prof_step st;
+
+    if (!docs_api_profile_wanted(b->req)) {
+        return NULL;
+    }
+    docs_batch_prof_step(b, desc, &st);
+    out = arena_alloc(&b->req->arena, sizeof(*out));
+    *out = docs_api_profile(b->req, &st, 1);
+    return out;
+}

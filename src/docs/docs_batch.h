@@ -100,4 +100,19 @@ void docs_batch_start(struct docs_batch *b, const struct doc_shred_rows *rows, i
     "Request invalid: a document is written in one batch, which holds at most 65535 "          \
     "statements (one per value)."
 
+/*
+ * Fills ST with B's statements for a profile (5.4), in the request's arena: each delete text
+ * once with how often it is in the batch, the INSERT once per row, each counted as one row as
+ * Stargate counts DML. DESC is the step's description; NULL gives Stargate's for a whole
+ * document, "ASYNC INSERT" without deletes and "ASYNC UPDATE" with.
+ */
+void docs_batch_prof_step(const struct docs_batch *b, const char *desc,
+                          struct docs_prof_step *st);
+
+/*
+ * The profile to answer B's write with when its request asked for one (profile=true): a root
+ * step holding B's (DESC as for docs_batch_prof_step), in the request's arena; else NULL.
+ */
+const struct cql_str *docs_batch_profile(const struct docs_batch *b, const char *desc);
+
 #endif /* DOCS_DOCS_BATCH_H */

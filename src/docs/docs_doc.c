@@ -86,7 +86,8 @@ on_written(struct docs_batch *b, int status, const struct cql_error *err)
     if (!op->replace) {
         docs_api_location(op->req, NULL, op->id, op->id_len);
     }
-    docs_api_respond_id(op->req, op->replace ? 200 : 201, op->id, op->id_len);
+    docs_api_respond_id(op->req, op->replace ? 200 : 201, op->id, op->id_len,
+                        docs_batch_profile(&op->b, NULL));
 }
 
 /* The grant is there: one batch, the old document deleted first on PUT. */
@@ -167,6 +168,7 @@ on_read(struct docs_read *r, int status, const struct cql_error *err)
 {
     struct doc_op *op = container_of(r, struct doc_op, rd);
     struct http_req *req = op->req;
+    struct cql_str prof = { NULL, 0 };
     struct cql_wr val;
 
     if (status != 0) {
@@ -177,7 +179,14 @@ on_read(struct docs_read *r, int status, const struct cql_error *err)
     if (docs_read_value(r, op->id, op->id_len, &op->path, &val) != 0) {
         return;
     }
-    docs_api_respond_data(req, op->id, op->id_len, op->raw, (const char *)val.p, val.len);
+    if (docs_api_profile_wanted(req)) {
+        struct docs_prof_step st;
+
+        docs_read_prof_step(r, &st);
+        prof = docs_api_profile(req, &st, 1);
+    }
+    docs_api_respond_data(req, op->id, op->id_len, op->raw, (const char *)val.p, val.len,
+                          prof.p != NULL ? &prof : NULL);
 }
 
 static void

@@ -65,6 +65,7 @@ on_read_page(struct cass_query *q, const struct cass_result *res)
             doc_shred_asm_row(&r->doc, &in);
         }
     }
+    r->pages++;
     r->page.len = CQL_NULL;
     if ((meta->flags & CQL_MF_HAS_MORE_PAGES) != 0 && meta->paging_state.len > 0) {
         r->page.p = arena_memdup(&r->req->arena, meta->paging_state.p,
@@ -110,6 +111,7 @@ docs_read_start(struct docs_read *r, struct http_req *req, const struct docs_nam
     r->npath = npath;
     r->fields = fields;
     r->nrows = 0;
+    r->pages = 0;
     r->page.len = CQL_NULL;
     r->done = done;
     doc_shred_asm_init(&r->doc, &req->arena);
@@ -165,4 +167,16 @@ docs_read_value(struct docs_read *r, const char *id, size_t id_len, const struct
         return -1;
     }
     return 0;
+}
+
+void
+docs_read_prof_step(struct docs_read *r, struct docs_prof_step *st)
+{
+    struct docs_prof *q = arena_alloc(&r->req->arena, sizeof(*q));
+
+    *q = (struct docs_prof){ (const char *)r->cql.p, r->cql.len, r->pages, r->nrows };
+    st->desc = "GetFullDocument";
+    st->desc_len = strlen(st->desc);
+    st->queries = q;
+    st->n = 1;
 }

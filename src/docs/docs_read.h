@@ -35,6 +35,7 @@ struct docs_read {
     const struct doc_shred_fields *fields;  /* rows kept, relative to the path; NULL for all */
     struct doc_shred_asm           doc;     /* the document as read */
     size_t                         nrows;   /* rows read, kept or not */
+    uint64_t                       pages;   /* pages read, for the profile */
     struct cql_bytes               page;    /* the next page's state (arena), or none */
     struct cass_query              q;       /* the SELECT */
     struct cql_wr                  cql;     /* its text (arena) */
@@ -61,5 +62,8 @@ void docs_read_start(struct docs_read *r, struct http_req *req, const struct doc
  */
 int docs_read_value(struct docs_read *r, const char *id, size_t id_len,
                     const struct docs_path *path, struct cql_wr *val) MUSTCHECK;
+
+/* Fills ST with R's SELECT for a profile (5.4): "GetFullDocument", pages read and rows. */
+void docs_read_prof_step(struct docs_read *r, struct docs_prof_step *st);
 
 #endif /* DOCS_DOCS_READ_H */

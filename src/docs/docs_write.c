@@ -139,16 +139,29 @@ static void
 on_written(struct docs_batch *b, int status, const struct cql_error *err)
 {
     struct wr_op *op = b->data;
+    struct docs_prof_step steps[2];
+    struct cql_str prof = { NULL, 0 };
 
     if (status != 0) {
         api_respond_cass_error(op->req, status, err);
         return;
     }
     if (op->kind != WR_FUNCTION) {
-        docs_api_respond_id(op->req, 200, op->id, op->id_len);
+        docs_api_respond_id(op->req, 200, op->id, op->id_len,
+                            docs_batch_profile(b, op->kind == WR_PATCH ? "ASYNC PATCH" : NULL));
         return;
     }
-    docs_api_respond_data(op->req, op->id, op->id_len, op->raw, op->data.p, op->data.len);
+    if (docs_api_profile_wanted(op->req)) {
+        size_t n = 0;
+
+        if (op->fn != FN_SET) {
+            docs_read_prof_step(&op->rd, &steps[n++]);
+        }
+        docs_batch_prof_step(b, op->fn == FN_SET ? "ASYNC SET" : "ASYNC UPDATE", &steps[n++]);
+        prof = docs_api_profile(op->req, steps, n);
+    }
+    docs_api_respond_data(op->req, op->id, op->id_len, op->raw, op->data.p, op->data.len,
+                          prof.p != NULL ? &prof : NULL);
 }
 
 /* Sends OP's batch: its deletes are in OP->b already. */
@@ -598,6 +611,18 @@ batch_answer(struct wr_op *op)
         jw_string_n(&j, op->done_ids[i].p, op->done_ids[i].len);
     }
     jw_array_end(&j);
+    if (docs_api_profile_wanted(op->req)) {
+        struct docs_prof_step *steps = arena_alloc(&op->req->arena,
+                                                   (op->ndocs + 1) * sizeof(*steps));
+        struct cql_str prof;
+
+        for (size_t i = 0; i < op->ndocs; i++) {
+            docs_batch_prof_step(&op->docs[i].b, NULL, &steps[i]);
+        }
+        prof = docs_api_profile(op->req, steps, op->ndocs);
+        jw_key(&j, "profile");
+        jw_raw(&j, prof.p, prof.len);
+    }
     jw_object_end(&j);
     if (jw_finish(&j) != 0 && body.err == 0) {
         body.err = E_INVALID;

@@ -429,3 +429,90 @@ def test_tokens_required(gateway, ns):
         r = requests.request(method, gateway.url(f"{BASE}/{path}"), data="{}", timeout=30)
         assert_error(r, 401, "Role unauthorized for operation: Missing token, expecting one in "
                      "the X-Cassandra-Token header.")
+
+
+def steps_of(profile):
+    """[(description, [(cql, executionCount, rowCount), ..]), ..] of a write's profile."""
+    assert profile["description"] == "root"
+    assert profile["queries"] == []
+    out = []
+    for step in profile["nested"]:
+        assert step["nested"] == []
+        out.append((step["description"],
+                    [(q["cql"], q["executionCount"], q["rowCount"]) for q in step["queries"]]))
+    return out
+
+
+def insert_of(driver, key):
+    """The INSERT a batch ran for the document KEY: its text, and once per row the driver finds."""
+    n = len(rows_of(driver, NS, COLL, key))
+    return (f'INSERT INTO "{NS}"."{COLL}" (key, ' + ", ".join(f"p{i}" for i in range(64))
+            + ", leaf, text_value, dbl_value, bool_value) VALUES (" + ", ".join(["?"] * 69)
+            + ") USING TIMESTAMP ?", n, n)
+
+
+def test_profiles(gateway, token, driver, ns):
+    """profile=true on every write and on a read lists the statements each ran, as Stargate's
+    steps; without it, or with DELETE's empty answer, there is none."""
+    coll = f"/v2/namespaces/{NS}/collections/{COLL}"
+    r = api(gateway, token, "POST", coll, data='{"a":1,"b":{"c":[1,2]}}',
+            params={"profile": "true"})
+    assert r.status_code == 201, r.text
+    new_id = r.json()["documentId"]
+    assert steps_of(r.json()["profile"]) == [("ASYNC INSERT", [insert_of(driver, new_id)])]
+    assert list(r.json()) == ["documentId", "profile"]
+
+    r = call(gateway, token, "PUT", "pf", {"a": 1, "b": {"c": [1, 2]}}, profile="TRUE")
+    assert r.status_code == 200, r.text
+    (desc, queries), = steps_of(r.json()["profile"])
+    assert desc == "ASYNC UPDATE"
+    assert queries == [insert_of(driver, "pf"),
+                       (f'DELETE FROM "{NS}"."{COLL}" USING TIMESTAMP ? WHERE key = ?', 1, 1)]
+
+    r = call(gateway, token, "PUT", "pf/b", {"x": "y"}, profile="true")
+    (desc, queries), = steps_of(r.json()["profile"])
+    assert desc == "ASYNC UPDATE"
+    assert [q[1:] for q in queries] == [(1, 1), (1, 1)]
+    assert queries[0][0].startswith("INSERT INTO")         # equal counts: text descending
+    assert queries[1][0] == f'DELETE FROM "{NS}"."{COLL}" USING TIMESTAMP ? WHERE key = ? AND p0 = ?'
+
+    r = call(gateway, token, "PATCH", "pf", {"a": 2, "d": [True, False]}, profile="true")
+    (desc, queries), = steps_of(r.json()["profile"])
+    assert desc == "ASYNC PATCH"
+    assert ("INSERT" in queries[0][0], queries[0][1:]) == (True, (3, 3))
+    assert all(q[0].startswith("DELETE") and q[1:] == (1, 1) for q in queries[1:])
+    assert doc_of(gateway, token, "pf") == {"a": 2, "b": {"x": "y"}, "d": [True, False]}
+
+    r = call(gateway, token, "POST", "pf/d/function", {"operation": "$push", "value": 3},
+             profile="true")
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == [True, False, 3]
+    (read, rq), (write, wq) = steps_of(r.json()["profile"])
+    assert (read, write) == ("GetFullDocument", "ASYNC UPDATE")
+    assert rq[0][0].startswith("SELECT key, p0") and rq[0][1:] == (1, 2)    # the two old rows
+    assert [q[1:] for q in wq] == [(3, 3), (1, 1)]
+
+    r = call(gateway, token, "POST", "pf/function", {"operation": "$set", "value": {"s": 1}},
+             profile="true")
+    assert [d for d, _ in steps_of(r.json()["profile"])] == ["ASYNC SET"]
+
+    r = call(gateway, token, "GET", "pf", profile="true")
+    (desc, queries), = steps_of(r.json()["profile"])
+    n = len(rows_of(driver, NS, COLL, "pf"))
+    assert desc == "GetFullDocument" and queries[0][1:] == (1, n)
+    assert list(r.json()) == ["documentId", "data", "profile"]
+    assert "profile" not in call(gateway, token, "GET", "pf", profile="true", raw="true").json()
+    assert "profile" not in call(gateway, token, "GET", "pf").json()
+    assert "profile" not in call(gateway, token, "GET", "pf", profile="false").json()
+
+    r = api(gateway, token, "POST", f"{coll}/batch", data='[{"i":"b1","v":1},{"i":"b2"}]',
+            params={"profile": "true", "id-path": "i"})
+    assert r.status_code == 202, r.text
+    steps = steps_of(r.json()["profile"])
+    assert [d for d, _ in steps] == ["ASYNC UPDATE", "ASYNC UPDATE"]
+    assert sorted(q[0][1] for _, q in steps) == [1, 2]         # b2's one row, b1's two
+    r = api(gateway, token, "POST", f"{coll}/batch", data='[{"v":1}]', params={"profile": "true"})
+    assert [d for d, _ in steps_of(r.json()["profile"])] == ["ASYNC INSERT"]
+
+    r = call(gateway, token, "DELETE", "pf", profile="true")
+    assert r.status_code == 204 and r.content == b""
