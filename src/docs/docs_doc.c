@@ -221,13 +221,9 @@ document_get(struct http_req *req)
                            "is one.", NULL);
         return;
     }
-    if ((size != NULL || http_req_query(req, "where") != NULL) && op->path.n > 0) {
-        http_respond_error(req, 501, "Searching under a path of a document (`where`, "
-                           "`page-size`) is not served yet.", NULL);
-        return;
-    }
     if (size != NULL || http_req_query(req, "where") != NULL) {
-        docs_search_document(req, &op->n, op->id, op->id_len, size != NULL ? n : -1);
+        docs_search_document(req, &op->n, op->id, op->id_len, op->path.seg, op->path.n,
+                             size != NULL ? n : -1);
         return;
     }
     op->raw = api_raw(req);

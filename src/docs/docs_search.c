@@ -919,14 +919,21 @@ docs_search_add_routes(struct router *r)
     return rc != 0 ? E_INVALID : 0;
 }
 
-/* ---- GET /{coll}/{id} with `where` or `page-size`: search inside one document ---------------- */
+/* ---- GET /{coll}/{id}[/{path}] with `where` or `page-size`: search inside one document ------- */
 
 /*
- * Stargate's in-document search (3.6): the document's rows are cut into groups sharing the
- * filter's parent path (the whole document when there is no filter), in clustering order; each
- * group is one candidate, tested against `where`, and the groups that match are returned as
- * objects from the document's root (array indices as "[n]" keys), limited to the filter's path
- * or to `fields` under the parent path. The page state holds the last group returned.
+ * Stargate's in-document search (3.6), at the document's root or under a {path}: every filter
+ * path is put under {path}, then the document's rows are cut into groups sharing the filter's
+ * parent path ({path} itself when there is no filter), in clustering order; each group is one
+ * candidate, tested against `where`, and the groups that match are returned as objects from the
+ * document's root (array indices as "[n]" keys), limited to the filter's path or to `fields`
+ * under the parent path. The page state holds the last group returned.
+ *
+ * The leading segments of the group path that are plain names go into the SELECT as
+ * "p<i> = ?" next to the key, a slice of the partition in clustering order: only the rows that
+ * can belong to a group are read. A glob or an alternative ends that prefix; the segments after
+ * it are tested in memory (doc_where_under), which is what ALLOW FILTERING would do on the
+ * server, and the rows would come back in the same order.
  */
 
 /* One in-document search (in the request's arena, at req->data). */
@@ -945,7 +952,8 @@ struct insearch {
     size_t                    nafter;   /* its segments */
     struct cass_query         q;        /* the document's SELECT */
     struct cql_wr             cql;      /* its text (arena) */
-    struct cql_wr             vals;     /* the key (arena) */
+    struct cql_wr             vals;     /* the key, then the pushed path segments (arena) */
+    uint16_t                  nvals;    /* how many */
     struct cql_bytes          page;     /* the next page's state, or none */
     struct cql_str           *cur;      /* the current group's prefix (arena), NULL before one */
     bool                      in_group; /* rows are being taken into the current group */
@@ -1059,17 +1067,18 @@ write_group_state(struct insearch *s, struct jw *j, const struct cql_str *p)
     jw_string_n(j, (const char *)b64.p, b64.len);
 }
 
+/*
+ * Answers with the page: 204 only when no group matched. A group that matched with nothing on
+ * the output paths (a missing field under $ne, $nin or $exists:false) is left out of `data`,
+ * yet the answer is a 200, as Stargate's is.
+ */
 static void
 insearch_answer(struct insearch *s)
 {
     struct cql_wr body;
     struct jw j;
-    size_t shown = 0;
 
-    for (size_t i = 0; i < s->nhits; i++) {
-        shown += s->hits[i].rows > s->hits[i].dead ? 1 : 0;
-    }
-    if (shown == 0 && !s->more) {
+    if (s->nhits == 0) {
         http_respond(s->req, 204, NULL, NULL, 0);
         return;
     }
@@ -1176,7 +1185,7 @@ static void
 insearch_page(struct http_req *req)
 {
     struct insearch *s = req->data;
-    int rc = query_send(req, &s->q, &s->cql, &s->vals, 1, s->page, DOCS_SEARCH_DOC_ROWS,
+    int rc = query_send(req, &s->q, &s->cql, &s->vals, s->nvals, s->page, DOCS_SEARCH_DOC_ROWS,
                         on_insearch_page);
 
     if (rc == E_NOTREADY) {
@@ -1258,9 +1267,60 @@ fields_reference(const struct doc_shred_fields *f, const struct doc_where_path *
     return false;
 }
 
+/* The group path of a search without `where`: {path}, segments PREFIX (NPREFIX of them). */
+static void
+group_of_prefix(struct insearch *s, const struct cql_str *prefix, size_t nprefix)
+{
+    struct doc_shred_fseg *segs = arena_alloc(&s->req->arena,
+                                              (nprefix > 0 ? nprefix : 1) * sizeof(*segs));
+
+    for (size_t i = 0; i < nprefix; i++) {
+        segs[i].kind = DOC_SHRED_FIELD_ALTS;
+        segs[i].alt = &prefix[i];
+        segs[i].nalt = 1;
+    }
+    s->group.seg = segs;
+    s->group.n = nprefix;
+}
+
+/*
+ * The document's SELECT: the key, then "p<i> = ?" for each leading segment of the group path
+ * that names one key or index (see above).
+ */
+static void
+insearch_select(struct insearch *s)
+{
+    char col[24];
+
+    api_arena_wr(&s->cql, &s->req->arena);
+    WR_LIT(&s->cql, "SELECT ");
+    doc_shred_columns(&s->cql);
+    WR_LIT(&s->cql, ", WRITETIME(leaf) FROM ");
+    docs_api_table_name(&s->cql, &s->n);
+    WR_LIT(&s->cql, " WHERE key = ?");
+    api_arena_wr(&s->vals, &s->req->arena);
+    cql_wr_bytes(&s->vals, s->id, (int32_t)s->id_len);
+    s->nvals = 1;
+    for (size_t i = 0; i < s->group.n && i < DOC_SHRED_DEPTH; i++) {
+        const struct doc_shred_fseg *g = &s->group.seg[i];
+        int len;
+
+        if (g->kind != DOC_SHRED_FIELD_ALTS || g->nalt != 1) {
+            break;
+        }
+        len = snprintf(col, sizeof(col), " AND p%zu = ?", i);
+        cql_wr_raw(&s->cql, col, (size_t)len);
+        cql_wr_bytes(&s->vals, g->alt[0].p, (int32_t)g->alt[0].len);
+        s->nvals++;
+    }
+    s->pq.cql = (const char *)s->cql.p;
+    s->pq.len = s->cql.len;
+}
+
 void
 docs_search_document(struct http_req *req, const struct docs_names *n, const char *id,
-                     size_t id_len, int32_t page_size)
+                     size_t id_len, const struct cql_str *prefix, size_t nprefix,
+                     int32_t page_size)
 {
     struct insearch *s = arena_alloc(&req->arena, sizeof(*s));
     const char *where = http_req_query(req, "where");
@@ -1288,7 +1348,8 @@ docs_search_document(struct http_req *req, const struct docs_names *n, const cha
     }
     cass_meta_unref(m);
     if (where != NULL
-        && doc_where_parse(where, strlen(where), NULL, 0, &req->arena, &s->w, &err) != 0) {
+        && doc_where_parse(where, strlen(where), prefix, nprefix, &req->arena, &s->w, &err)
+               != 0) {
         http_respond_error_n(req, 400, err.desc, err.len, NULL);
         return;
     }
@@ -1308,6 +1369,8 @@ docs_search_document(struct http_req *req, const struct docs_names *n, const cha
     if (s->w.nleaves > 0) {
         path = s->w.leaves[0]->path;
         s->group = path->parent;
+    } else {
+        group_of_prefix(s, prefix, nprefix);
     }
     if (f.n > 0 && path != NULL && !fields_reference(&f, path)) {
         http_respond_error(req, 400, "When selecting `fields`, the field referenced by `where` "
@@ -1322,15 +1385,6 @@ docs_search_document(struct http_req *req, const struct docs_names *n, const cha
         return;
     }
     doc_where_state_init(&s->w, &s->st, &req->arena);
-    api_arena_wr(&s->cql, &req->arena);
-    WR_LIT(&s->cql, "SELECT ");
-    doc_shred_columns(&s->cql);
-    WR_LIT(&s->cql, ", WRITETIME(leaf) FROM ");
-    docs_api_table_name(&s->cql, &s->n);
-    WR_LIT(&s->cql, " WHERE key = ?");
-    s->pq.cql = (const char *)s->cql.p;
-    s->pq.len = s->cql.len;
-    api_arena_wr(&s->vals, &req->arena);
-    cql_wr_bytes(&s->vals, id, (int32_t)id_len);
+    insearch_select(s);
     docs_api_need(req, AUTHZ_SELECT, AUTHZ_TABLE, insearch_page);
 }

@@ -31,12 +31,14 @@
 #define DOCS_SEARCH_IN_DOC_PAGE  100
 
 /*
- * Answers GET /{coll}/{id} given `where` or `page-size` (PAGE_SIZE, or -1 when absent): the
- * search inside document ID (ID_LEN bytes) of collection N, Stargate's 3.6. The caller checked
- * the names, the id and that PAGE_SIZE is at least one.
+ * Answers GET /{coll}/{id}[/{path}] given `where` or `page-size` (PAGE_SIZE, or -1 when absent):
+ * the search inside document ID (ID_LEN bytes) of collection N, Stargate's 3.6, under the NPREFIX
+ * segments PREFIX of {path} (in their stored form; 0 at the root), which must live as long as
+ * the request. The caller checked the names, the id, the path and that PAGE_SIZE is at least one.
  */
 void docs_search_document(struct http_req *req, const struct docs_names *n, const char *id,
-                          size_t id_len, int32_t page_size);
+                          size_t id_len, const struct cql_str *prefix, size_t nprefix,
+                          int32_t page_size);
 
 /* Adds GET /v2/namespaces/{ks}/collections/{t} to R. Returns 0 or E_INVALID. */
 int docs_search_add_routes(struct router *r) MUSTCHECK;

@@ -697,15 +697,6 @@ def test_document_grants(gateway, token, driver, docs):
     assert r.status_code == 401
 
 
-def test_not_served_yet(gateway, token, docs):
-    """Searching under a path of a document is not served yet: a clear 501."""
-    put(gateway, token, "ns", {"a": {"b": 1}})
-    assert_error(api(gateway, token, "GET", f"{coll_path()}/ns/a",
-                     params={"where": '{"b":{"$eq":1}}'}), 501,
-                 "Searching under a path of a document (`where`, `page-size`) is not served yet.")
-    assert get(gateway, token, "ns").json()["data"] == {"a": {"b": 1}}
-
-
 def test_collection_dropped_and_made_again(docs):
     """Cassandra forgets the prepared statements of a dropped table: the batch prepares them
     again and goes through."""
