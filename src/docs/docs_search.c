@@ -90,13 +90,6 @@ struct drv {
     uint64_t                    rows;   /* rows read, for the profile */
 };
 
-/* One statement's figures for the profile. */
-struct prof {
-    const char *cql;                /* the text (arena) */
-    size_t      len;                /* its length */
-    uint64_t    execs;              /* times run (pages included) */
-    uint64_t    rows;               /* rows it answered */
-};
 
 /* A search (in the request's arena, at req->data). */
 struct search {
@@ -127,7 +120,7 @@ struct search {
     size_t                   nhits;      /* how many */
     bool                     more;       /* a page state goes out */
     struct cql_wr            fcql;       /* the document SELECT's text (arena) */
-    struct prof              pf;         /* the document fetches, for the profile */
+    struct docs_prof         pf;         /* the document fetches, for the profile */
 };
 
 static void driver_page(struct search *s);
@@ -135,55 +128,15 @@ static void window_next(struct search *s);
 
 /* ---- the answer ------------------------------------------------------------------------------ */
 
-static void
-write_prof_query(struct jw *j, const struct prof *p)
-{
-    jw_object_begin(j);
-    jw_key(j, "cql");
-    jw_string_n(j, p->cql, p->len);
-    jw_key(j, "executionCount");
-    jw_uint64(j, p->execs);
-    jw_key(j, "rowCount");
-    jw_uint64(j, p->rows);
-    jw_object_end(j);
-}
-
-/* One step of the profile: DESC, then QUERIES (N of them), no nested steps. */
-static void
-write_step(struct jw *j, const char *desc, size_t len, const struct prof *queries, size_t n)
-{
-    jw_object_begin(j);
-    jw_key(j, "description");
-    jw_string_n(j, desc, len);
-    jw_key(j, "queries");
-    jw_array_begin(j);
-    for (size_t i = 0; i < n; i++) {
-        if (queries[i].execs > 0) {
-            write_prof_query(j, &queries[i]);
-        }
-    }
-    jw_array_end(j);
-    jw_key(j, "nested");
-    jw_array_begin(j);
-    jw_array_end(j);
-    jw_object_end(j);
-}
-
 /* The profile (5.4): one step per driver query, then the documents' loading. */
-static void
-write_profile(struct search *s, struct jw *j)
+static struct cql_str
+search_profile(struct search *s)
 {
-    jw_object_begin(j);
-    jw_key(j, "description");
-    jw_string(j, "root");
-    jw_key(j, "queries");
-    jw_array_begin(j);
-    jw_array_end(j);
-    jw_key(j, "nested");
-    jw_array_begin(j);
+    struct docs_prof_step *st = arena_alloc(&s->req->arena, (s->ndrv + 1) * sizeof(*st));
+    struct docs_prof *q = arena_alloc(&s->req->arena, (s->ndrv + 1) * sizeof(*q));
+
     for (size_t i = 0; i < s->ndrv; i++) {
         const struct drv *d = &s->drv[i];
-        struct prof p = { (const char *)d->cql.p, d->cql.len, d->execs, d->rows };
         struct cql_wr desc;
 
         api_arena_wr(&desc, &s->req->arena);
@@ -197,11 +150,13 @@ write_profile(struct search *s, struct jw *j)
             }
             doc_where_describe(d->leaf, &desc);
         }
-        write_step(j, (const char *)desc.p, desc.len, &p, 1);
+        q[i] = (struct docs_prof){ (const char *)d->cql.p, d->cql.len, d->execs, d->rows };
+        st[i] = (struct docs_prof_step){ (const char *)desc.p, desc.len, &q[i], 1 };
     }
-    write_step(j, "LoadProperties", strlen("LoadProperties"), &s->pf, 1);
-    jw_array_end(j);
-    jw_object_end(j);
+    q[s->ndrv] = s->pf;
+    st[s->ndrv] = (struct docs_prof_step){ "LoadProperties", strlen("LoadProperties"),
+                                           &q[s->ndrv], 1 };
+    return docs_api_profile(s->req, st, s->ndrv + 1);
 }
 
 /* The page state after document F: version, token, key; URL-safe Base64 with padding. */
@@ -271,8 +226,10 @@ answer(struct search *s)
         jw_key(&j, "data");
         write_data(s, &j);
         if (s->profile) {
+            struct cql_str prof = search_profile(s);
+
             jw_key(&j, "profile");
-            write_profile(s, &j);
+            jw_raw(&j, prof.p, prof.len);
         }
         jw_object_end(&j);
     }
@@ -855,7 +812,6 @@ collection_search(struct http_req *req)
     const char *where = http_req_query(req, "where");
     const char *fields = http_req_query(req, "fields");
     const char *state = http_req_query(req, "page-state");
-    const char *prof = http_req_query(req, "profile");
     const struct cass_meta_table *t;
     struct doc_shred_err err;
     struct cass_meta *m;
@@ -882,7 +838,7 @@ collection_search(struct http_req *req)
         return;
     }
     s->raw = api_raw(req);
-    s->profile = prof != NULL && strcmp(prof, "true") == 0;
+    s->profile = docs_api_profile_wanted(req);
     if (docs_api_collection(req, &s->n, false, &m, &t) != DOCS_COLL_FOUND) {
         return;
     }
@@ -965,7 +921,7 @@ struct insearch {
     size_t                    cap;      /* slots */
     bool                      full;     /* the page is full: only looking for one more match */
     bool                      more;     /* a match follows the page: a page state goes out */
-    struct prof               pq;       /* the SELECT, for the profile */
+    struct docs_prof          pq;       /* the SELECT, for the profile */
 };
 
 /* Compares two group prefixes of N segments in clustering (byte) order. */
@@ -1113,18 +1069,12 @@ insearch_answer(struct insearch *s)
     jw_array_end(&j);
     if (!s->raw) {
         if (s->profile) {
+            struct docs_prof_step st = { "SearchSubDocuments", strlen("SearchSubDocuments"),
+                                         &s->pq, 1 };
+            struct cql_str prof = docs_api_profile(s->req, &st, 1);
+
             jw_key(&j, "profile");
-            jw_object_begin(&j);
-            jw_key(&j, "description");
-            jw_string(&j, "root");
-            jw_key(&j, "queries");
-            jw_array_begin(&j);
-            jw_array_end(&j);
-            jw_key(&j, "nested");
-            jw_array_begin(&j);
-            write_step(&j, "SearchSubDocuments", strlen("SearchSubDocuments"), &s->pq, 1);
-            jw_array_end(&j);
-            jw_object_end(&j);
+            jw_raw(&j, prof.p, prof.len);
         }
         jw_object_end(&j);
     }
@@ -1326,7 +1276,6 @@ docs_search_document(struct http_req *req, const struct docs_names *n, const cha
     const char *where = http_req_query(req, "where");
     const char *fields = http_req_query(req, "fields");
     const char *state = http_req_query(req, "page-state");
-    const char *prof = http_req_query(req, "profile");
     const struct doc_where_path *path = NULL;
     const struct cass_meta_table *t;
     struct doc_shred_fields f = { 0 };
@@ -1340,7 +1289,7 @@ docs_search_document(struct http_req *req, const struct docs_names *n, const cha
     s->id_len = id_len;
     s->page_size = page_size > 0 ? page_size : DOCS_SEARCH_IN_DOC_PAGE;
     s->raw = api_raw(req);
-    s->profile = prof != NULL && strcmp(prof, "true") == 0;
+    s->profile = docs_api_profile_wanted(req);
     s->page.len = CQL_NULL;
     req->data = s;
     if (docs_api_collection(req, &s->n, false, &m, &t) != DOCS_COLL_FOUND) {
