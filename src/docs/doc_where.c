@@ -948,6 +948,45 @@ driver_rank(const struct doc_where_expr *l, uint8_t *push)
     return rank * 2 + (l->path->glob ? 0 : 1);
 }
 
+/* Whether the indexes compare leaf L's value: $eq on any scalar, a range on a string or number. */
+static bool
+value_pushable(const struct doc_where_expr *l)
+{
+    return l->kind == DOC_WHERE_LEAF
+           && (l->op == DOC_WHERE_EQ
+               || ((l->op == DOC_WHERE_GT || l->op == DOC_WHERE_GTE || l->op == DOC_WHERE_LT
+                    || l->op == DOC_WHERE_LTE) && l->v.type != DOC_SHRED_BOOL));
+}
+
+/*
+ * Records as companions of driver PICK (the last of OUT) the other leaves of AND whose values
+ * the indexes compare on PICK's path, when that path has no glob (so one row holds its value).
+ */
+static void
+companions(const struct doc_where_expr *and, const struct doc_where_expr *pick,
+           struct doc_where_driver *out, struct arena *a)
+{
+    const struct doc_where_path *p = pick->path;
+    size_t i = out->n - 1;
+
+    if (p->glob || !value_pushable(pick)) {
+        return;
+    }
+    for (size_t k = 0; k < and->n; k++) {
+        const struct doc_where_expr *l = and->kids[k];
+
+        if (l == pick || !value_pushable(l) || l->path->glob
+            || l->path->text_len != p->text_len
+            || memcmp(l->path->text, p->text, p->text_len) != 0) {
+            continue;
+        }
+        if (out->nalso[i] == 0) {
+            out->also[i] = arena_alloc(a, and->n * sizeof(*out->also[i]));
+        }
+        out->also[i][out->nalso[i]++] = l;
+    }
+}
+
 /* Drivers of E into OUT (NULL: only counting); returns their score, 0 when E has none. */
 static int
 drivers(const struct doc_where_expr *e, struct doc_where_driver *out, struct arena *a)
@@ -993,6 +1032,9 @@ drivers(const struct doc_where_expr *e, struct doc_where_driver *out, struct are
     }
     if (pick != NULL && out != NULL) {
         (void)drivers(pick, out, a);
+        if (pick->kind == DOC_WHERE_LEAF && out->push[out->n - 1] == DOC_WHERE_PUSH_VALUE) {
+            companions(e, pick, out, a);
+        }
     }
     return best;
 }
@@ -1005,6 +1047,10 @@ doc_where_driver(const struct doc_where *w, struct arena *a, struct doc_where_dr
     memset(d, 0, sizeof(*d));
     d->leaf = arena_alloc(a, n * sizeof(*d->leaf));
     d->push = arena_alloc(a, n);
+    d->also = arena_alloc(a, n * sizeof(*d->also));
+    d->nalso = arena_alloc(a, n * sizeof(*d->nalso));
+    memset(d->also, 0, n * sizeof(*d->also));
+    memset(d->nalso, 0, n * sizeof(*d->nalso));
     if (w->root != NULL && drivers(w->root, NULL, a) > 0) {
         (void)drivers(w->root, d, a);
     }

@@ -148,6 +148,8 @@ enum doc_where_push {
 struct doc_where_driver {
     const struct doc_where_expr **leaf; /* one index query each (arena), their union a superset */
     uint8_t                      *push; /* per leaf: enum doc_where_push */
+    const struct doc_where_expr ***also;/* per leaf: its companions (arena), or NULL */
+    size_t                       *nalso;/* per leaf: how many */
     size_t                        n;    /* how many; 0: the search scans the table */
 };
 
@@ -160,6 +162,9 @@ struct doc_where_driver {
  * $eq beats ranges; a path without globs beats one with; a single query beats several; then
  * the first written. An OR is driven by the union of its children's drivers, and by none when
  * one child has none. N is 0 when nothing qualifies (only missing-field operators).
+ * A driver whose value the indexes compare takes companions: the other leaves of its AND on the
+ * same path (without globs, so one row holds the value) whose values the indexes compare too,
+ * such as the $lt of {"$gte":..,"$lt":..}; their predicates join the driver's query.
  */
 void doc_where_driver(const struct doc_where *w, struct arena *a, struct doc_where_driver *d);
 

@@ -75,6 +75,8 @@ struct drv {
     struct search              *s;      /* the search */
     const struct doc_where_expr *leaf;  /* its condition, or NULL for the scan */
     uint8_t                     push;   /* enum doc_where_push */
+    const struct doc_where_expr **also; /* leaves whose value predicates join leaf's */
+    size_t                      nalso;  /* how many */
     struct cass_query           q;      /* the statement */
     struct cql_wr               cql;    /* its text (arena) */
     struct cql_wr               vals;   /* its values (arena) */
@@ -149,6 +151,10 @@ search_profile(struct search *s)
                 WR_LIT(&desc, "FILTER IN MEMORY: ");
             }
             doc_where_describe(d->leaf, &desc);
+            for (size_t k = 0; k < d->nalso; k++) {
+                WR_LIT(&desc, " AND ");
+                doc_where_describe(d->also[k], &desc);
+            }
         }
         q[i] = (struct docs_prof){ (const char *)d->cql.p, d->cql.len, d->execs, d->rows };
         st[i] = (struct docs_prof_step){ (const char *)desc.p, desc.len, &q[i], 1 };
@@ -381,7 +387,7 @@ window_next(struct search *s)
 {
     size_t need = (size_t)s->page_size - s->nhits;
     bool exact = s->ndrv == 1 && s->drv[0].leaf != NULL && s->drv[0].push == DOC_WHERE_PUSH_VALUE
-                 && s->w.nleaves == 1 && !s->drv[0].leaf->path->glob;
+                 && s->w.nleaves == 1 + s->drv[0].nalso && !s->drv[0].leaf->path->glob;
     size_t want = exact ? need : need * 2;
 
     if (s->next == s->nc) {
@@ -710,16 +716,25 @@ driver_value(struct drv *d, const struct doc_where_expr *l)
     d->nvals++;
 }
 
-/* Builds driver D's statement: LEAF's index query, or the scan of the keys without one. */
+/*
+ * Builds driver I of PLAN as D's statement: its leaf's index query with its companions' value
+ * predicates, or the scan of the keys when PLAN has no driver.
+ */
 static void
-driver_build(struct search *s, struct drv *d, const struct doc_where_expr *leaf, uint8_t push)
+driver_build(struct search *s, struct drv *d, const struct doc_where_driver *plan, size_t i)
 {
+    const struct doc_where_expr *leaf = plan->n > 0 ? plan->leaf[i] : NULL;
+    uint8_t push = plan->n > 0 ? plan->push[i] : DOC_WHERE_PUSH_PATH;
     uint8_t be[8];
 
     memset(d, 0, sizeof(*d));
     d->s = s;
     d->leaf = leaf;
     d->push = push;
+    if (plan->n > 0) {
+        d->also = plan->also[i];
+        d->nalso = plan->nalso[i];
+    }
     d->page.len = CQL_NULL;
     api_arena_wr(&d->cql, &s->req->arena);
     api_arena_wr(&d->vals, &s->req->arena);
@@ -735,6 +750,9 @@ driver_build(struct search *s, struct drv *d, const struct doc_where_expr *leaf,
         driver_path(d, leaf->path);
         if (push == DOC_WHERE_PUSH_VALUE) {
             driver_value(d, leaf);
+            for (size_t k = 0; k < d->nalso; k++) {
+                driver_value(d, d->also[k]);
+            }
         }
         if (s->has_after) {
             WR_LIT(&d->cql, " AND token(key) >= ?");
@@ -760,8 +778,7 @@ search_run(struct http_req *req)
     s->ndrv = plan.n > 0 ? plan.n : 1;
     s->drv = arena_alloc(&req->arena, s->ndrv * sizeof(*s->drv));
     for (size_t i = 0; i < s->ndrv; i++) {
-        driver_build(s, &s->drv[i], plan.n > 0 ? plan.leaf[i] : NULL,
-                     plan.n > 0 ? plan.push[i] : DOC_WHERE_PUSH_PATH);
+        driver_build(s, &s->drv[i], &plan, i);
         bad = bad || s->drv[i].cql.err != 0 || s->drv[i].vals.err != 0;
     }
     api_arena_wr(&s->fcql, &req->arena);

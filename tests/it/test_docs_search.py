@@ -225,6 +225,22 @@ def test_profile_index_queries(gateway, token, coll):
     assert load["cql"].endswith(f'FROM "{NS}"."{COLL}" WHERE key = ?')
     assert load["executionCount"] == 2
 
+    # both bounds of a range on one path go into the one index query, which finds the matches
+    # only: each candidate read is a hit
+    for where in ({"age": {"$gt": 24, "$lt": 40}},
+                  {"$and": [{"age": {"$gt": 24}}, {"age": {"$lt": 40}}]}):
+        steps = profile_of(gateway, token, where)
+        assert [s["description"] for s in steps] == ["FILTER: age GT 24 AND age LT 40",
+                                                     "LoadProperties"]
+        q = steps[0]["queries"][0]
+        assert q["cql"].endswith("AND p1 = '' AND dbl_value > ? AND dbl_value < ? "
+                                 "ALLOW FILTERING")
+        assert q["rowCount"] == 3
+        assert steps[1]["queries"][0]["executionCount"] == 3
+        r = search(gateway, token, where, page_size=20, raw="true")
+        assert r.json() == {k: READ[k] for k in ("d1", "d2", "d4")} and \
+            sorted(r.json()) == ["d1", "d2", "d4"]
+
     steps = profile_of(gateway, token, {"pets.[*].kind": {"$eq": "cat"}, "age": {"$ne": 1}})
     assert steps[0]["description"] == 'FILTER: pets.[*].kind EQ "cat"'
     assert steps[0]["queries"][0]["cql"] == (

@@ -377,6 +377,12 @@ drivers_of(const char *where, char *out, size_t cap)
                                     doc_where_op_code(d.leaf[i]->op),
                                     (int)d.leaf[i]->path->text_len, d.leaf[i]->path->text,
                                     d.push[i] == DOC_WHERE_PUSH_VALUE ? "" : "(mem)");
+            for (size_t k = 0; k < d.nalso[i] && len < cap; k++) {
+                len += (size_t)snprintf(out + len, cap - len, "+%s:%.*s",
+                                        doc_where_op_code(d.also[i][k]->op),
+                                        (int)d.also[i][k]->path->text_len,
+                                        d.also[i][k]->path->text);
+            }
         }
     }
     arena_deinit(&a);
@@ -416,6 +422,19 @@ TEST(doc_where_drivers)
     DRIVERS("{\"$or\":[{\"a\":{\"$eq\":1}},{\"b\":{\"$eq\":2}}],\"c\":{\"$ne\":3}}", "EQ:a;EQ:b");
     DRIVERS("{\"$not\":{\"a\":{\"$ne\":1}}}", "EQ:a");
     DRIVERS("{\"$not\":{\"a\":{\"$eq\":1}}}", "");
+    /* value predicates on the driver's path join its query */
+    DRIVERS("{\"a\":{\"$gte\":1,\"$lt\":5}}", "GTE:a+LT:a");
+    DRIVERS("{\"a\":{\"$lt\":5,\"$eq\":3}}", "EQ:a+LT:a");
+    DRIVERS("{\"$and\":[{\"a\":{\"$gte\":1}},{\"a\":{\"$lt\":5}}]}", "GTE:a+LT:a");
+    DRIVERS("{\"a\":{\"$gte\":1},\"b\":{\"$lt\":5}}", "GTE:a");
+    DRIVERS("{\"a\":{\"$gte\":1,\"$ne\":3,\"$in\":[2,3]}}", "GTE:a");
+    DRIVERS("{\"*.a\":{\"$gt\":1,\"$lt\":5}}", "GT:*.a");
+    DRIVERS("{\"a\":{\"$gt\":false,\"$lt\":true}}", "GT:a(mem)");
+    DRIVERS("{\"a\":{\"$exists\":true},\"$and\":[{\"a\":{\"$lt\":5}}]}", "LT:a");
+    DRIVERS("{\"$or\":[{\"a\":{\"$gt\":1,\"$lt\":2}},{\"b\":{\"$eq\":1}}]}",
+            "GT:a;LT:a;EQ:b");              /* an $or's members: three alternatives */
+    DRIVERS("{\"$or\":[{\"$and\":[{\"a\":{\"$gt\":1}},{\"a\":{\"$lt\":2}}]},"
+            "{\"b\":{\"$eq\":1}}]}", "GT:a+LT:a;EQ:b");
 }
 
 TEST(doc_where_describe)
