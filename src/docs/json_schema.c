@@ -26,6 +26,9 @@
 /* Most $ref hops from one reference to a schema that is not itself a reference. */
 #define REF_HOPS        64
 
+/* Most names one message lists (missing, not allowed). */
+#define NAMES_MAX       16
+
 /* JSON types as sets, in java-json-tools' NodeType order (its messages list them so). */
 enum {
     T_ARRAY   = 1 << 0,
@@ -335,14 +338,15 @@ resolve(const struct cql_json_node *root, const char *ref, size_t len)
         if (v->kind == CQL_JSON_OBJECT) {
             c = cql_json_get(v, seg, sl);
         } else if (v->kind == CQL_JSON_ARRAY && sl > 0 && sl < 10
-                   && strspn(seg, "0123456789") >= sl && (sl == 1 || seg[0] != '0')) {
+                   && (sl == 1 || seg[0] != '0')) {
             size_t idx = 0;
+            size_t k = 0;
 
-            for (size_t k = 0; k < sl; k++) {
+            for (; k < sl && seg[k] >= '0' && seg[k] <= '9'; k++) {
                 idx = idx * 10 + (size_t)(seg[k] - '0');
             }
-            c = v->child;
-            for (size_t k = 0; k < idx && c != NULL; k++) {
+            c = k == sl ? v->child : NULL;
+            for (k = 0; k < idx && c != NULL; k++) {
                 c = c->next;
             }
         }
@@ -992,9 +996,8 @@ wr_names(struct cql_wr *w, const struct cql_json_node **s, size_t n)
 {
     struct cql_json_node arr = { .kind = CQL_JSON_ARRAY };
     struct cql_json_node **tail = &arr.child;
-    struct cql_json_node tmp[16];
+    struct cql_json_node tmp[NAMES_MAX];
 
-    /* short lists only: the message is for people */
     for (size_t k = 0; k < n && k < ARRAY_SIZE(tmp); k++) {
         memset(&tmp[k], 0, sizeof(tmp[k]));
         tmp[k].kind = CQL_JSON_STRING;
@@ -1006,9 +1009,6 @@ wr_names(struct cql_wr *w, const struct cql_json_node **s, size_t n)
     }
     wr_json(w, &arr);
 }
-
-/* Collects up to 16 of the instance members M for which KEEP holds. */
-#define NAMES_MAX 16
 
 /* minProperties, maxProperties, required, additionalProperties false, dependencies. */
 static bool
@@ -1238,7 +1238,9 @@ json_schema_validate(const struct cql_json_node *schema, const struct cql_json_n
     v.root = schema;
     v.out = msgs;
     ok = validate(&v, schema, doc, 0, false);
-    if (v.gave_up) {
+    if (v.gave_up || v.steps > JSON_SCHEMA_MAX_STEPS) {
+        /* comparisons past the limit answered "different": the result cannot be trusted */
+        ok = false;
         WR_LIT(msg(&v), "validation stopped: the schema nests or recurses too deeply");
     } else if (!ok && v.nmsg == 0) {
         WR_LIT(msg(&v), "instance does not match the schema");
