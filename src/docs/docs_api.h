@@ -24,9 +24,9 @@
  *     POST   .../{coll}/batch                           many documents -> 202
  * Writes create a missing collection, as Stargate's do. Every route needs a token; a role needs
  * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE, ALTER
- * or DROP on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check names
- * and the schema snapshot first, so a missing namespace or collection is a 404 before any grant
- * is looked at, as the statement would fail before Cassandra's own check.
+ * or DROP on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check
+ * names and the schema snapshot first, so a missing namespace or collection is a 404 before any
+ * grant is looked at, as the statement would fail before Cassandra's own check.
  *
  * Files: docs_api.c (routes, shared helpers), docs_schema.c (namespaces, collections and the
  * creation of a collection), docs_doc.c (documents: POST, PUT, GET, DELETE), docs_write.c (PUT

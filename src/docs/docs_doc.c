@@ -8,9 +8,8 @@
  *
  *     write:  validate --> collection? --missing--> grant CREATE --> create it --+
  *                          |                                                     |
- *                          +--found----------------------------------------------+--> JSON
- *             schema --> shred
- *             --> grant MODIFY --> BATCH (docs_batch) --> 201 / 200
+ *                          +--found----------------------------------------------+
+ *             --> JSON schema (4) --> shred --> grant MODIFY --> BATCH (docs_batch) --> 201 / 200
  *     read:   validate --> collection --> fields --> grant SELECT --> pages (docs_read)
  *             --> the value at the path --> 200 / 404
  *     delete: collection --> grant MODIFY --> DELETE (of the path, if any) --> 204
