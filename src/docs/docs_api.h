@@ -2,14 +2,16 @@
  * docs_api.h: Stargate's Document API v2 (spec/documents-v2.md), served from the collections'
  * own tables so that Stargate and cqlgate read and write the same documents.
  *
- * Served so far: namespaces (1.1), collections (1.2), documents and paths in them (1.3), the
- * built-in functions (1.4):
+ * Served so far: namespaces (1.1), collections (1.2) with their JSON schema (4), documents and
+ * paths in them (1.3), the built-in functions (1.4):
  *     GET    /v2/schemas/namespaces[/{ns}]              keyspaces with their replication
  *     POST   /v2/schemas/namespaces                     CREATE KEYSPACE IF NOT EXISTS -> 201
  *     DELETE /v2/schemas/namespaces/{ns}                DROP KEYSPACE -> 204
  *     GET    /v2/namespaces/{ns}/collections            the tables that are collections
  *     POST   /v2/namespaces/{ns}/collections            the table and its four indexes -> 201
  *     DELETE /v2/namespaces/{ns}/collections/{coll}     DROP TABLE -> 204
+ *     GET    .../{coll}/json-schema                     the collection's JSON schema -> 200
+ *     PUT    .../{coll}/json-schema                     ALTER TABLE .. WITH comment -> 200
  *     POST   /v2/namespaces/{ns}/collections/{coll}     a document with a random id -> 201
  *     PUT    .../{coll}/{id}                            replaces a document -> 200
  *     GET    .../{coll}/{id}[/{path}]                   reads one, or the value at a path -> 200;
@@ -21,10 +23,10 @@
  *     POST   .../{coll}/{id}[/{path}]/function          $push, $pop, $set -> 200
  *     POST   .../{coll}/batch                           many documents -> 202
  * Writes create a missing collection, as Stargate's do. Every route needs a token; a role needs
- * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE or DROP
- * on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check names
- * and the schema snapshot first, so a missing namespace or collection is a 404 before any grant
- * is looked at, as the statement would fail before Cassandra's own check.
+ * the grants the CQL statement would: SELECT or MODIFY on the collection's table, CREATE, ALTER
+ * or DROP on the keyspace or table, CREATE on all keyspaces for a namespace. The handlers check
+ * names and the schema snapshot first, so a missing namespace or collection is a 404 before any
+ * grant is looked at, as the statement would fail before Cassandra's own check.
  *
  * Files: docs_api.c (routes, shared helpers), docs_schema.c (namespaces, collections and the
  * creation of a collection), docs_doc.c (documents: POST, PUT, GET, DELETE), docs_write.c (PUT

@@ -8,8 +8,8 @@
  *
  *     write:  validate --> collection? --missing--> grant CREATE --> create it --+
  *                          |                                                     |
- *                          +--found----------------------------------------------+--> shred
- *             --> grant MODIFY --> BATCH (docs_batch) --> 201 / 200
+ *                          +--found----------------------------------------------+
+ *             --> JSON schema (4) --> shred --> grant MODIFY --> BATCH (docs_batch) --> 201 / 200
  *     read:   validate --> collection --> fields --> grant SELECT --> pages (docs_read)
  *             --> the value at the path --> 200 / 404
  *     delete: collection --> grant MODIFY --> DELETE (of the path, if any) --> 204
@@ -29,6 +29,7 @@
 #include "docs/docs_api.h"
 #include "docs/docs_batch.h"
 #include "docs/docs_read.h"
+#include "docs/docs_schema.h"
 #include "docs/docs_search.h"
 
 /* Appends the string literal S to the writer W. */
@@ -99,13 +100,16 @@ write_run(struct http_req *req)
     docs_batch_start(&op->b, &op->rows, op->ttl, on_written);
 }
 
-/* The collection is there: shred the body, then check the role may write. */
+/* The collection is there: validate (its JSON schema) and shred the body, then the grant. */
 static void
 write_shred(struct http_req *req)
 {
     struct doc_op *op = req->data;
     struct doc_shred_err err;
 
+    if (docs_schema_validate(req, docs_schema_json_schema(req, &op->n), op->body) != 0) {
+        return;
+    }
     if (doc_shred_json(op->body, NULL, &req->arena, &op->rows, &err) != 0) {
         http_respond_error_n(req, 400, err.desc, err.len, NULL);
         return;

@@ -24,6 +24,7 @@
 #include "core/json_w.h"
 #include "core/log.h"
 #include "docs/doc_shred.h"
+#include "docs/json_schema.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
@@ -1085,6 +1086,216 @@ collection_create(struct http_req *req)
     docs_api_need(req, AUTHZ_CREATE, AUTHZ_KEYSPACE, collection_create_run);
 }
 
+/* ---- the JSON schema of a collection (1.2, 4) ------------------------------------------------ */
+
+/*
+ * The schema in a table comment (LEN bytes at S), as Stargate reads it: the member "schema" of
+ * the comment parsed as JSON. NULL for an empty comment, one that is not JSON or has no schema
+ * (or a null one). The tree lives in REQ's arena.
+ */
+static const struct cql_json_node *
+comment_schema(struct http_req *req, const char *s, size_t len)
+{
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_json_node *root = NULL;
+    const struct cql_json_node *schema;
+
+    if (len == 0 || cql_json_parse(arena_strndup(&req->arena, s, len), len, CQL_JSON_DEEP, &a,
+                                   &root, NULL) != 0) {
+        return NULL;
+    }
+    schema = cql_json_get(root, "schema", 6);
+    return schema != NULL && schema->kind != CQL_JSON_NULL ? schema : NULL;
+}
+
+const struct cql_json_node *
+docs_schema_json_schema(struct http_req *req, const struct docs_names *n)
+{
+    const struct cql_json_node *schema = NULL;
+    struct cass_meta *m = api_schema_ref();
+    const struct cass_meta_keyspace *ks;
+    const struct cass_meta_table *t;
+
+    if (m == NULL) {
+        return NULL;
+    }
+    ks = cass_meta_keyspace(m, n->ns, n->ns_len);
+    t = ks != NULL ? cass_meta_table(ks, n->coll, n->coll_len) : NULL;
+    if (t != NULL) {
+        schema = comment_schema(req, t->comment.p, t->comment.len);
+    }
+    cass_meta_unref(m);
+    return schema;
+}
+
+int
+docs_schema_validate(struct http_req *req, const struct cql_json_node *schema,
+                     const struct cql_json_node *doc)
+{
+    struct cql_wr msg;
+
+    if (schema == NULL) {
+        return 0;
+    }
+    api_arena_wr(&msg, &req->arena);
+    WR_LIT(&msg, "Invalid JSON: [");
+    if (json_schema_validate(schema, doc, &msg) == 0) {
+        return 0;
+    }
+    cql_wr_byte(&msg, ']');
+    http_respond_error_n(req, 400, (const char *)msg.p, msg.len, NULL);
+    return -1;
+}
+
+int
+docs_schema_partial(struct http_req *req, const struct docs_names *n)
+{
+    if (docs_schema_json_schema(req, n) == NULL) {
+        return 0;
+    }
+    http_respond_error(req, 400, "When a collection has a JSON schema, partial updates of "
+                       "documents are disallowed for performance reasons.", NULL);
+    return -1;
+}
+
+/* Answers 200 {"schema": SCHEMA}. */
+static void
+respond_schema(struct http_req *req, const struct cql_json_node *schema)
+{
+    struct cql_wr text;
+    struct cql_wr body;
+    struct jw j;
+
+    api_arena_wr(&text, &req->arena);
+    if (cql_json_write(&text, schema) != 0 && text.err == 0) {
+        text.err = E_INVALID;
+    }
+    http_body_init(&body);
+    jw_init(&j, &body);
+    jw_object_begin(&j);
+    jw_key(&j, "schema");
+    jw_raw(&j, text.p, text.len);
+    jw_object_end(&j);
+    if ((jw_finish(&j) != 0 || text.err != 0) && body.err == 0) {
+        body.err = E_INVALID;
+    }
+    http_respond_json(req, 200, &body);
+}
+
+/* A json-schema request (in the request's arena). */
+struct schema_op {
+    struct chain                c;          /* PUT: the ALTER TABLE */
+    struct docs_names           n;          /* the collection */
+    const char                 *comment;    /* GET: the table's comment (arena) */
+    size_t                      comment_len;/* its length */
+    const struct cql_json_node *schema;     /* PUT: the body */
+};
+
+/* GET: the role may read the collection; its schema, or 404. */
+static void
+json_schema_read(struct http_req *req)
+{
+    struct schema_op *op = req->data;
+    const struct cql_json_node *schema = comment_schema(req, op->comment, op->comment_len);
+
+    if (schema == NULL) {
+        http_respond_error(req, 404, "The JSON schema is not set for the collection.", NULL);
+        return;
+    }
+    respond_schema(req, schema);
+}
+
+static void
+json_schema_get(struct http_req *req)
+{
+    struct schema_op *op = arena_alloc(&req->arena, sizeof(*op));
+    const struct cass_meta_table *t;
+    struct cass_meta *m;
+
+    memset(op, 0, sizeof(*op));
+    if (docs_api_names(req, true, &op->n) != 0
+        || docs_api_collection(req, &op->n, false, &m, &t) != DOCS_COLL_FOUND) {
+        return;
+    }
+    op->comment = arena_strndup(&req->arena, t->comment.p, t->comment.len);
+    op->comment_len = t->comment.len;
+    cass_meta_unref(m);
+    req->data = op;
+    docs_api_need(req, AUTHZ_SELECT, AUTHZ_TABLE, json_schema_read);
+}
+
+static void
+on_json_schema_set(struct chain *c)
+{
+    struct schema_op *op = container_of(c, struct schema_op, c);
+
+    if (c->fail.status != 0) {
+        docs_api_respond_failure(c->req, &c->fail);
+        return;
+    }
+    respond_schema(c->req, op->schema);
+}
+
+/*
+ * PUT: the body must be a draft-4 schema; it becomes the table comment {"schema":<body>} as
+ * Stargate writes it, and the keyspace is reloaded, so that the next write sees it.
+ */
+static void
+json_schema_put(struct http_req *req)
+{
+    struct schema_op *op = arena_alloc(&req->arena, sizeof(*op));
+    struct cql_alloc a = arena_cql_alloc(&req->arena);
+    struct cql_json_node *root = NULL;
+    const struct cass_meta_table *t;
+    struct cql_json_err err;
+    struct cass_meta *m;
+    struct cql_wr comment;
+    struct cql_wr report;
+    struct cql_wr *w;
+
+    memset(op, 0, sizeof(*op));
+    if (docs_api_names(req, true, &op->n) != 0) {
+        return;
+    }
+    if (!docs_api_body_empty(req)
+        && cql_json_parse((const char *)req->body, req->body_len, CQL_JSON_DEEP, &a, &root,
+                          &err) != 0) {
+        docs_api_fail(req, 400, "Unable to process JSON: ", err.detail, strlen(err.detail), ".");
+        return;
+    }
+    if (root == NULL || root->kind == CQL_JSON_NULL) {
+        http_respond_error(req, 400, "Request invalid: json schema not provided.", NULL);
+        return;
+    }
+    if (docs_api_collection(req, &op->n, false, &m, &t) != DOCS_COLL_FOUND) {
+        return;
+    }
+    cass_meta_unref(m);
+    api_arena_wr(&report, &req->arena);
+    if (json_schema_check(root, &report) != 0) {
+        http_respond_error_n(req, 400, (const char *)report.p, report.len, NULL);
+        return;
+    }
+    op->schema = root;
+    api_arena_wr(&comment, &req->arena);
+    WR_LIT(&comment, "{\"schema\":");
+    if (cql_json_write(&comment, root) != 0 && comment.err == 0) {
+        comment.err = E_INVALID;
+    }
+    cql_wr_byte(&comment, '}');
+    chain_init(&op->c, req, op->n.ns, op->n.ns_len, on_json_schema_set);
+    w = chain_add(&op->c, false);
+    WR_LIT(w, "ALTER TABLE ");
+    docs_api_table_name(w, &op->n);
+    WR_LIT(w, " WITH comment = ");
+    api_quote_string(w, (const char *)comment.p, comment.len);
+    if (comment.err != 0 && w->err == 0) {
+        w->err = comment.err;
+    }
+    req->data = &op->c;
+    docs_api_need(req, AUTHZ_ALTER, AUTHZ_TABLE, chain_run);
+}
+
 /* ---- routes ---------------------------------------------------------------------------------- */
 
 /* on_FN checks the token, then runs FN; each FN checks the grants it needs itself. */
@@ -1102,6 +1313,8 @@ TOKEN(collections_list)
 TOKEN(collection_create)
 TOKEN(collection_delete)
 TOKEN(collection_upgrade)
+TOKEN(json_schema_get)
+TOKEN(json_schema_put)
 
 int
 docs_schema_add_routes(struct router *r)
@@ -1120,5 +1333,9 @@ docs_schema_add_routes(struct router *r)
                      "docs_collection_delete");
     rc |= router_add(r, HTTP_M(POST), COLLECTIONS "/{t}/upgrade", on_collection_upgrade,
                      "docs_collection_upgrade");
+    rc |= router_add(r, HTTP_M(GET), COLLECTIONS "/{t}/json-schema", on_json_schema_get,
+                     "docs_json_schema_get");
+    rc |= router_add(r, HTTP_M(PUT), COLLECTIONS "/{t}/json-schema", on_json_schema_put,
+                     "docs_json_schema_put");
     return rc != 0 ? E_INVALID : 0;
 }

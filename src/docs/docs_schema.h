@@ -1,6 +1,6 @@
 /*
  * docs_schema.h: the Document API's namespaces and collections (spec/documents-v2.md, 1.1 and
- * 1.2), and the creation of a collection, which document writes use too.
+ * 1.2), the creation of a collection and its JSON schema (4), which document writes use too.
  *
  *     POST .../collections, or a write to a missing collection
  *         --(once per process) SELECT release_version FROM system.local: SAI from 5.0 on-->
@@ -33,5 +33,26 @@ typedef void (*docs_created_cb)(struct http_req *req, const struct docs_failure 
  */
 void docs_schema_create_collection(struct http_req *req, const struct docs_names *n,
                                    docs_created_cb cb);
+
+/*
+ * The JSON schema of collection N in the published snapshot (its table comment, parsed into
+ * REQ's arena), or NULL when it has none.
+ */
+const struct cql_json_node *docs_schema_json_schema(struct http_req *req,
+                                                    const struct docs_names *n);
+
+/*
+ * Validates the whole document (or root PATCH body) DOC against SCHEMA (NULL: nothing to
+ * check). Answers 400 "Invalid JSON: [<messages>]" and returns -1 when DOC fails; else 0.
+ */
+int docs_schema_validate(struct http_req *req, const struct cql_json_node *schema,
+                         const struct cql_json_node *doc) MUSTCHECK;
+
+/*
+ * A write below a document's root, or a built-in function, on collection N: answers 400
+ * (JSON_SCHEMA_INVALID_PARTIAL_UPDATE) and returns -1 when the collection has a JSON schema;
+ * else 0.
+ */
+int docs_schema_partial(struct http_req *req, const struct docs_names *n) MUSTCHECK;
 
 #endif /* DOCS_DOCS_SCHEMA_H */

@@ -30,6 +30,7 @@
 #include "docs/docs_api.h"
 #include "docs/docs_batch.h"
 #include "docs/docs_read.h"
+#include "docs/docs_schema.h"
 
 /* Appends the string literal S to the writer W. */
 #define WR_LIT(w, s) cql_wr_raw((w), (s), sizeof(s) - 1)
@@ -262,7 +263,11 @@ patch_keys(struct wr_op *op, struct cql_str **keys)
     return n;
 }
 
-/* The collection is there: shred the body under the path, then the statements (2.4, 2.5). */
+/*
+ * The collection is there: with a JSON schema, a write below the root is refused and a PATCH of
+ * the root validates its body alone (4); then shred the body under the path, then the
+ * statements (2.4, 2.5).
+ */
 static void
 update_shred(struct http_req *req)
 {
@@ -271,6 +276,11 @@ update_shred(struct http_req *req)
     struct cql_str *keys;
     size_t nkeys;
 
+    if (op->path.n > 0 ? docs_schema_partial(req, &op->n) != 0
+                       : docs_schema_validate(req, docs_schema_json_schema(req, &op->n),
+                                              op->body) != 0) {
+        return;
+    }
     op->prefix = prefix_of(op, op->path.seg, op->path.n);
     if (doc_shred_json(op->body, op->prefix, &req->arena, &op->rows, &err) != 0) {
         http_respond_error_n(req, 400, err.desc, err.len, NULL);
@@ -590,6 +600,9 @@ document_function(struct http_req *req)
         return;
     }
     cass_meta_unref(m);
+    if (docs_schema_partial(req, &op->n) != 0) {
+        return;
+    }
     docs_api_need(req, AUTHZ_MODIFY, AUTHZ_TABLE, function_granted);
 }
 
@@ -748,11 +761,15 @@ id_path_segments(struct wr_op *op, const char *p, size_t *n)
     return segs;
 }
 
-/* The collection is there: ids, duplicates, shredding, then the grant and the batches. */
+/*
+ * The collection is there: ids, duplicates, each document against the JSON schema and shredded,
+ * then the grant and the batches; nothing is written unless every document passed.
+ */
 static void
 batch_shred(struct http_req *req)
 {
     struct wr_op *op = req->data;
+    const struct cql_json_node *schema = docs_schema_json_schema(req, &op->n);
     struct cql_str *segs = NULL;
     struct doc_shred_err err;
     size_t nseg = 0;
@@ -801,6 +818,9 @@ batch_shred(struct http_req *req)
 
         for (size_t k = 0; k < i; k++) {
             e = e->next;
+        }
+        if (docs_schema_validate(req, schema, e) != 0) {
+            return;
         }
         if (doc_shred_json(e, NULL, &req->arena, &d->rows, &err) != 0) {
             http_respond_error_n(req, 400, err.desc, err.len, NULL);
