@@ -8,6 +8,7 @@
 #   make test-cluster  tests on three local nodes 127.0.0.2-4 (not part of make test; minutes)
 #   make run        set up everything, start the local Cassandra, run cqlgate in the foreground
 #   make bench      cqlgate under wrk beside cqlload on the native protocol (bench/README.md)
+#   make bench-docs Document API searches on 100,000 documents under wrk (bench/README.md)
 #
 # Knobs: SANITIZE=address,undefined   DEBUG=1   O=<build dir>
 
@@ -70,7 +71,7 @@ API_OBJS   += $(O)/gen/openapi_doc.o
 LIBPROTO   := $(O)/proto/libproto.a
 LIBGATE    := $(O)/libcqlgate.a
 
-.PHONY: all deps test unit unit-san it test-cluster check-proto run bench clean format
+.PHONY: all deps test unit unit-san it test-cluster check-proto run bench bench-docs clean format
 
 all: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
 
@@ -183,6 +184,11 @@ run: deps all
 # Knobs (environment): BENCH_SECONDS=10 BENCH_CONNECTIONS=64 and more in bench/README.md.
 bench: $(O)/cqlgate $(O)/tests/it/cqlc $(O)/bench/cqlload
 	CQLGATE_BUILD=$(O) $(PYTHON) bench/run.py
+
+# make bench-docs: loads 100,000 documents through the Document API's batch write, then runs its
+# searches under wrk; writes bench/results/<date>-<host>-docs.md. Knobs in bench/README.md.
+bench-docs: $(O)/cqlgate $(O)/tests/it/cqlc
+	CQLGATE_BUILD=$(O) $(PYTHON) bench/docs.py
 
 # ---- fuzzing ----------------------------------------------------------------------------------
 

@@ -404,6 +404,22 @@ def same_cql(names):
     return sorted(seen - expected)
 
 
+def finish(gw, keyspace, failures):
+    """Stops GW (it must exit 0; its log is kept otherwise) and, unless BENCH_KEEP, drops
+    KEYSPACE; what went wrong is added to FAILURES."""
+    if gw is not None:
+        rc = gw.stop()
+        if rc != 0:
+            failures.append(f"cqlgate exited {rc} on SIGTERM (log kept: {gw.log.name})")
+        else:
+            gw.remove_log()
+    if not setting("BENCH_KEEP"):
+        try:
+            cqlc(f"DROP KEYSPACE IF EXISTS \"{keyspace}\"")
+        except BenchError as e:
+            failures.append(str(e).splitlines()[0])
+
+
 def machine():
     cpu = ""
     try:
@@ -573,17 +589,7 @@ def main():
         failures.append(str(e).splitlines()[0])
         log(str(e))
     finally:
-        if gw is not None:
-            rc = gw.stop()
-            if rc != 0:
-                failures.append(f"cqlgate exited {rc} on SIGTERM (log kept: {gw.log.name})")
-            else:
-                gw.remove_log()
-        if not setting("BENCH_KEEP"):
-            try:
-                cqlc(f"DROP KEYSPACE IF EXISTS \"{setting('BENCH_KEYSPACE')}\"")
-            except BenchError as e:
-                failures.append(str(e).splitlines()[0])
+        finish(gw, setting("BENCH_KEYSPACE"), failures)
     text = report(ctx, results, idle, starts, stray, failures)
     print(text)
     out_dir = os.path.join(ROOT, setting("BENCH_RESULTS"))

@@ -35,6 +35,13 @@ function bench.series_key(p)
     return string.format("p%04d", p)
 end
 
+-- S percent-encoded for a query string: everything but unreserved characters.
+function bench.escape(s)
+    return (s:gsub("[^%w%-%._~]", function(c)
+        return string.format("%%%02X", string.byte(c))
+    end))
+end
+
 local threads = 0
 
 function setup(thread)

@@ -5,16 +5,10 @@ dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
 
 local prefix = "/v2/keyspaces/" .. bench.keyspace .. "/series?where="
 
-local function escape(s)
-    return (s:gsub("[^%w%-%._~]", function(c)
-        return string.format("%%%02X", string.byte(c))
-    end))
-end
-
 function request()
     local p = math.random(0, bench.partitions - 1)
     local c0 = math.random(0, bench.rows_per_partition - bench.range_rows)
     local where = string.format('{"p":{"$eq":"%s"},"c":{"$gte":%d,"$lt":%d}}',
         bench.series_key(p), c0, c0 + bench.range_rows)
-    return wrk.format("GET", prefix .. escape(where))
+    return wrk.format("GET", prefix .. bench.escape(where))
 end
