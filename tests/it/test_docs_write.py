@@ -474,7 +474,8 @@ def test_profiles(gateway, token, driver, ns):
     assert desc == "ASYNC UPDATE"
     assert [q[1:] for q in queries] == [(1, 1), (1, 1)]
     assert queries[0][0].startswith("INSERT INTO")         # equal counts: text descending
-    assert queries[1][0] == f'DELETE FROM "{NS}"."{COLL}" USING TIMESTAMP ? WHERE key = ? AND p0 = ?'
+    assert queries[1][0] == (f'DELETE FROM "{NS}"."{COLL}" USING TIMESTAMP ? WHERE key = ? '
+                             'AND p0 = ?')
 
     r = call(gateway, token, "PATCH", "pf", {"a": 2, "d": [True, False]}, profile="true")
     (desc, queries), = steps_of(r.json()["profile"])
