@@ -82,6 +82,7 @@ struct drv {
     struct cql_wr               vals;   /* its values (arena) */
     uint16_t                    nvals;  /* how many */
     struct cql_bytes            page;   /* the next page's state, or none */
+    int32_t                     ask;    /* rows its next page asks for */
     bool                        done;   /* no more pages */
     struct cand                *c;      /* candidates of the current page */
     size_t                      nc;     /* how many */
@@ -91,7 +92,6 @@ struct drv {
     uint64_t                    execs;  /* pages read, for the profile */
     uint64_t                    rows;   /* rows read, for the profile */
 };
-
 
 /* A search (in the request's arena, at req->data). */
 struct search {
@@ -299,8 +299,8 @@ window_done(struct search *s)
             continue;
         }
         s->hits[s->nhits++] = f;
-        if (s->nhits == (size_t)s->page_size) {
-            s->more = i + 1 < s->nwin || s->next < s->nc || !s->ddone;
+        if (s->nhits == (size_t)s->page_size && i + 1 < s->nwin) {
+            s->more = true;
             answer(s);
             return;
         }
@@ -380,7 +380,8 @@ fetch_send(struct fetch *f)
  * Fetches the next candidates all at once: as many as the page still needs when every
  * candidate matches for sure (the driver is the whole `where` and has no globs), else twice as
  * many, up to DOCS_SEARCH_WINDOW. With no candidate left, reads the driver's next page, or
- * answers.
+ * answers. A full page answers with a page state only when a candidate follows it (reading the
+ * driver's next page to know), so the last page has none.
  */
 static void
 window_next(struct search *s)
@@ -390,6 +391,16 @@ window_next(struct search *s)
                  && s->w.nleaves == 1 + s->drv[0].nalso && !s->drv[0].leaf->path->glob;
     size_t want = exact ? need : need * 2;
 
+    if (need == 0) {
+        /* the page is full: a page state goes out when a candidate follows, read ahead for */
+        if (s->next < s->nc || s->ddone) {
+            s->more = s->next < s->nc;
+            answer(s);
+        } else {
+            driver_page(s);
+        }
+        return;
+    }
     if (s->next == s->nc) {
         if (s->ddone) {
             s->more = false;
@@ -593,13 +604,20 @@ on_driver(struct cass_query *q, const struct cass_result *res)
     window_next(s);
 }
 
-/* Sends D's next page (its first when it has no state). */
+/*
+ * Sends D's next page (its first when it has no state): page-size + 1 rows first, which is the
+ * whole page and the sign of a next one when every candidate matches, then twice as many each
+ * time up to DOCS_SEARCH_DRIVER_ROWS, as Stargate pages its queries. An index query costs the
+ * node in proportion to the rows it is asked for.
+ */
 static void
 drv_send(struct drv *d)
 {
     struct search *s = d->s;
-    int rc = query_send(s->req, &d->q, &d->cql, &d->vals, d->nvals, d->page,
-                        DOCS_SEARCH_DRIVER_ROWS, on_driver);
+    int rc = query_send(s->req, &d->q, &d->cql, &d->vals, d->nvals, d->page, d->ask,
+                        on_driver);
+
+    d->ask = d->ask < DOCS_SEARCH_DRIVER_ROWS / 2 ? d->ask * 2 : DOCS_SEARCH_DRIVER_ROWS;
 
     if (rc != 0) {
         search_fail(s, rc, NULL);
@@ -731,6 +749,7 @@ driver_build(struct search *s, struct drv *d, const struct doc_where_driver *pla
     d->s = s;
     d->leaf = leaf;
     d->push = push;
+    d->ask = s->page_size + 1;
     if (plan->n > 0) {
         d->also = plan->also[i];
         d->nalso = plan->nalso[i];

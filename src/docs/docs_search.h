@@ -20,8 +20,8 @@
 #define DOCS_SEARCH_PAGE_DEFAULT 3
 #define DOCS_SEARCH_PAGE_MAX     20
 
-/* Rows per page of the driver query, and of one candidate document's rows. */
-#define DOCS_SEARCH_DRIVER_ROWS  256
+/* Most rows per page of a driver query, and per page of one candidate document's rows. */
+#define DOCS_SEARCH_DRIVER_ROWS  1024
 #define DOCS_SEARCH_DOC_ROWS     1000
 
 /* Most candidate documents read at the same time by one search. */
