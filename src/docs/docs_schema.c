@@ -924,8 +924,9 @@ on_upgraded(struct chain *c)
 
 /*
  * Once sai_state is known: V2's 400 when there is nothing to upgrade, else, per column without
- * an SAI index, DROP INDEX of its other indexes (an unnamed CREATE would find the old name taken)
- * and CREATE CUSTOM INDEX ... USING 'StorageAttachedIndex'.
+ * an SAI index, DROP INDEX IF EXISTS of its other indexes (an unnamed CREATE would find the old
+ * name taken; IF EXISTS, as the snapshot may not know yet of a drop made elsewhere) and
+ * CREATE CUSTOM INDEX ... USING 'StorageAttachedIndex'.
  */
 static void
 upgrade_run(struct chain *c)
@@ -959,7 +960,7 @@ upgrade_run(struct chain *c)
             if (index_on(t->indexes[k], indexed[i])) {
                 struct cql_wr *w = chain_add(c, false);
 
-                WR_LIT(w, "DROP INDEX ");
+                WR_LIT(w, "DROP INDEX IF EXISTS ");
                 api_quote_ident(w, u->n.ns, u->n.ns_len);
                 cql_wr_byte(w, '.');
                 api_quote_ident(w, t->indexes[k]->name.p, t->indexes[k]->name.len);
