@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -267,26 +266,6 @@ metrics__http_request(struct metrics *m, int route, unsigned method, int status,
 
 /* ---- exposition: writing --------------------------------------------------------------------- */
 
-static void
-wr_str(struct cql_wr *w, const char *s)
-{
-    cql_wr_raw(w, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-wr_fmt(struct cql_wr *w, const char *fmt, ...)
-{
-    char buf[64];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > 0) {
-        cql_wr_raw(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-    }
-}
 
 void
 metrics_escape_label(struct cql_wr *w, const char *s)
@@ -313,14 +292,14 @@ metrics_escape_label(struct cql_wr *w, const char *s)
 static void
 family(struct cql_wr *w, const char *name, const char *type, const char *help)
 {
-    wr_str(w, "# HELP ");
-    wr_str(w, name);
+    util_wr_str(w, "# HELP ");
+    util_wr_str(w, name);
     cql_wr_byte(w, ' ');
-    wr_str(w, help);
-    wr_str(w, "\n# TYPE ");
-    wr_str(w, name);
+    util_wr_str(w, help);
+    util_wr_str(w, "\n# TYPE ");
+    util_wr_str(w, name);
     cql_wr_byte(w, ' ');
-    wr_str(w, type);
+    util_wr_str(w, type);
     cql_wr_byte(w, '\n');
 }
 
@@ -328,8 +307,8 @@ family(struct cql_wr *w, const char *name, const char *type, const char *help)
 static void
 sample_begin(struct cql_wr *w, const char *name, const char *suffix, bool labels)
 {
-    wr_str(w, name);
-    wr_str(w, suffix);
+    util_wr_str(w, name);
+    util_wr_str(w, suffix);
     if (labels) {
         cql_wr_byte(w, '{');
     }
@@ -342,8 +321,8 @@ label(struct cql_wr *w, bool first, const char *key, const char *value)
     if (!first) {
         cql_wr_byte(w, ',');
     }
-    wr_str(w, key);
-    wr_str(w, "=\"");
+    util_wr_str(w, key);
+    util_wr_str(w, "=\"");
     metrics_escape_label(w, value);
     cql_wr_byte(w, '"');
 }
@@ -352,20 +331,20 @@ label(struct cql_wr *w, bool first, const char *key, const char *value)
 static void
 sample_u64(struct cql_wr *w, bool labels, uint64_t v)
 {
-    wr_fmt(w, "%s %llu\n", labels ? "}" : "", (unsigned long long)v);
+    util_wr_fmt(w, "%s %llu\n", labels ? "}" : "", (unsigned long long)v);
 }
 
 static void
 sample_i64(struct cql_wr *w, bool labels, int64_t v)
 {
-    wr_fmt(w, "%s %lld\n", labels ? "}" : "", (long long)v);
+    util_wr_fmt(w, "%s %lld\n", labels ? "}" : "", (long long)v);
 }
 
 /* DECIMALS digits after the point: 9 for nanosecond sums, fewer where the source is coarser. */
 static void
 sample_f64(struct cql_wr *w, bool labels, double v, int decimals)
 {
-    wr_fmt(w, "%s %.*f\n", labels ? "}" : "", decimals, v);
+    util_wr_fmt(w, "%s %.*f\n", labels ? "}" : "", decimals, v);
 }
 
 /* ---- exposition: summing --------------------------------------------------------------------- */

@@ -1,6 +1,10 @@
-/* util.c: allocation wrappers, assertion failure and the error-code tables of util.h. */
+/*
+ * util.c: allocation wrappers, assertion failure, the error-code tables of util.h and the text
+ * appenders of writers.
+ */
 #include "core/util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +12,7 @@
 #include <uv.h>
 
 #include "cql.h"
+#include "cql_wire.h"
 
 void
 util_assert_fail(const char *expr, const char *file, int line)
@@ -85,4 +90,25 @@ util_now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+util_wr_str(struct cql_wr *w, const char *s)
+{
+    cql_wr_raw(w, s, strlen(s));
+}
+
+void
+util_wr_fmt(struct cql_wr *w, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        cql_wr_raw(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    }
 }

@@ -60,4 +60,12 @@ const char *err_str(int err);
 /* Monotonic milliseconds. */
 uint64_t util_now_ms(void);
 
+struct cql_wr;
+
+/* Appends the C string S to W. */
+void util_wr_str(struct cql_wr *w, const char *s);
+
+/* Appends to W what FMT formats, cut at 255 bytes. */
+void util_wr_fmt(struct cql_wr *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif /* CORE_UTIL_H */

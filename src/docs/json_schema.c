@@ -12,7 +12,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,26 +45,6 @@ static const char *const type_names[] = {
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-static void
-wr_str(struct cql_wr *w, const char *s)
-{
-    cql_wr_raw(w, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-wr_fmt(struct cql_wr *w, const char *fmt, ...)
-{
-    char buf[128];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > 0) {
-        cql_wr_raw(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-    }
-}
 
 /* Appends V as compact JSON. */
 static void
@@ -138,7 +117,7 @@ wr_types(struct cql_wr *w, unsigned t)
             if (!first) {
                 WR_LIT(w, ", ");
             }
-            wr_str(w, type_names[i]);
+            util_wr_str(w, type_names[i]);
             first = false;
         }
     }
@@ -421,7 +400,7 @@ problem_end(struct check *c)
 static void
 problem_str(struct check *c, const char *msg)
 {
-    wr_str(problem(c), msg);
+    util_wr_str(problem(c), msg);
     problem_end(c);
 }
 
@@ -432,7 +411,7 @@ static void
 check_sub(struct check *c, const struct cql_json_node *v, unsigned depth)
 {
     if (v->kind != CQL_JSON_OBJECT) {
-        wr_fmt(problem(c), "JSON value is of type %s, not a JSON Schema (expected an object)",
+        util_wr_fmt(problem(c), "JSON value is of type %s, not a JSON Schema (expected an object)",
                type_name(type_of(v)));
         problem_end(c);
         return;
@@ -460,9 +439,9 @@ check_array(struct check *c, const struct cql_json_node *v, unsigned elem, bool 
         if ((type_of(e) & (want | (want & T_NUMBER ? T_INTEGER : 0))) == 0) {
             struct cql_wr *w = problem(c);
 
-            wr_fmt(w, "array element at index %zu has incorrect type (expected one of ", i);
+            util_wr_fmt(w, "array element at index %zu has incorrect type (expected one of ", i);
             wr_types(w, want);
-            wr_fmt(w, " but found %s)", type_name(type_of(e)));
+            util_wr_fmt(w, " but found %s)", type_name(type_of(e)));
             problem_end(c);
         } else if (elem == 0) {
             check_schema(c, e, depth + 1);
@@ -510,7 +489,7 @@ check_dependencies(struct check *c, const struct cql_json_node *v, unsigned dept
 
             WR_LIT(w, "dependency value for property \"");
             cql_wr_raw(w, m->name, m->name_len);
-            wr_fmt(w, "\" has incorrect type (expected one of [array, object] but found %s)",
+            util_wr_fmt(w, "\" has incorrect type (expected one of [array, object] but found %s)",
                    type_name(type_of(m)));
             problem_end(c);
         }
@@ -622,7 +601,7 @@ check_schema(struct check *c, const struct cql_json_node *s, unsigned depth)
         if ((t & (keywords[i].types | (keywords[i].types & T_NUMBER ? T_INTEGER : 0))) == 0) {
             struct cql_wr *w = problem(c);
 
-            wr_fmt(w, "value has incorrect type (found %s, expected one of ", type_name(t));
+            util_wr_fmt(w, "value has incorrect type (found %s, expected one of ", type_name(t));
             wr_types(w, keywords[i].types);
             cql_wr_byte(w, ')');
             problem_end(c);
@@ -644,7 +623,7 @@ json_schema_check(const struct cql_json_node *schema, struct cql_wr *report)
     struct check c = { schema, report, 0, 0 };
 
     if (schema->kind != CQL_JSON_OBJECT) {
-        wr_fmt(problem(&c), "JSON value is of type %s, not a JSON Schema (expected an object)",
+        util_wr_fmt(problem(&c), "JSON value is of type %s, not a JSON Schema (expected an object)",
                type_name(type_of(schema)));
         problem_end(&c);
         return -1;
@@ -742,11 +721,11 @@ v_type(struct val *v, const struct cql_json_node *kw, const struct cql_json_node
         return false;
     }
     w = msg(v);
-    wr_fmt(w, "instance type (%s) does not match any allowed primitive type (allowed: [",
+    util_wr_fmt(w, "instance type (%s) does not match any allowed primitive type (allowed: [",
            type_name(t));
     for (size_t k = 0; k < ARRAY_SIZE(type_names); k++) {
         if (allowed & (1u << k)) {
-            wr_fmt(w, "%s\"%s\"", first ? "" : ",", type_names[k]);
+            util_wr_fmt(w, "%s\"%s\"", first ? "" : ",", type_names[k]);
             first = false;
         }
     }
@@ -802,13 +781,13 @@ v_combine(struct val *v, const char *kw, const struct cql_json_node *arr,
     ok = kw[0] == 'o' ? matched == 1 : kw[1] == 'l' ? matched == arr->n : matched > 0;
     if (!ok && !quiet) {
         if (kw[0] == 'o') {
-            wr_fmt(msg(v), "instance failed to match exactly one schema (matched %zu out of %zu)",
+            util_wr_fmt(msg(v), "instance failed to match exactly one schema (matched %zu out of %zu)",
                    matched, arr->n);
         } else if (kw[1] == 'l') {
-            wr_fmt(msg(v), "instance failed to match all required schemas (matched only %zu out "
+            util_wr_fmt(msg(v), "instance failed to match all required schemas (matched only %zu out "
                            "of %zu)", matched, arr->n);
         } else {
-            wr_fmt(msg(v), "instance failed to match at least one required schema among %zu",
+            util_wr_fmt(msg(v), "instance failed to match at least one required schema among %zu",
                    arr->n);
         }
     }
@@ -829,10 +808,10 @@ v_number(struct val *v, const struct cql_json_node *s, const struct cql_json_nod
         if (x < num(lim) || (excl != NULL && excl->kind == CQL_JSON_TRUE && x == num(lim))) {
             ok = false;
             if (!quiet && x < num(lim)) {
-                wr_fmt(msg(v), "numeric instance is lower than the required minimum (minimum: "
+                util_wr_fmt(msg(v), "numeric instance is lower than the required minimum (minimum: "
                                "%.*s, found: %.*s)", (int)lim->len, lim->s, (int)i->len, i->s);
             } else if (!quiet) {
-                wr_fmt(msg(v), "numeric instance is not strictly greater than the required "
+                util_wr_fmt(msg(v), "numeric instance is not strictly greater than the required "
                                "minimum %.*s", (int)lim->len, lim->s);
             }
         }
@@ -842,10 +821,10 @@ v_number(struct val *v, const struct cql_json_node *s, const struct cql_json_nod
         if (x > num(lim) || (excl != NULL && excl->kind == CQL_JSON_TRUE && x == num(lim))) {
             ok = false;
             if (!quiet && x > num(lim)) {
-                wr_fmt(msg(v), "numeric instance is greater than the required maximum (maximum: "
+                util_wr_fmt(msg(v), "numeric instance is greater than the required maximum (maximum: "
                                "%.*s, found: %.*s)", (int)lim->len, lim->s, (int)i->len, i->s);
             } else if (!quiet) {
-                wr_fmt(msg(v), "numeric instance is not strictly lower than the required "
+                util_wr_fmt(msg(v), "numeric instance is not strictly lower than the required "
                                "maximum %.*s", (int)lim->len, lim->s);
             }
         }
@@ -865,7 +844,7 @@ v_number(struct val *v, const struct cql_json_node *s, const struct cql_json_nod
         if (!mult) {
             ok = false;
             if (!quiet) {
-                wr_fmt(msg(v), "remainder of division is not zero (%.*s / %.*s)", (int)i->len,
+                util_wr_fmt(msg(v), "remainder of division is not zero (%.*s / %.*s)", (int)i->len,
                        i->s, (int)lim->len, lim->s);
             }
         }
@@ -900,7 +879,7 @@ v_string(struct val *v, const struct cql_json_node *s, const struct cql_json_nod
             w = msg(v);
             WR_LIT(w, "string \"");
             cql_wr_raw(w, i->s, i->len);
-            wr_fmt(w, "\" is too short (length: %" PRId64 ", required minimum: %" PRId64 ")", len,
+            util_wr_fmt(w, "\" is too short (length: %" PRId64 ", required minimum: %" PRId64 ")", len,
                    min);
         }
     }
@@ -910,7 +889,7 @@ v_string(struct val *v, const struct cql_json_node *s, const struct cql_json_nod
             w = msg(v);
             WR_LIT(w, "string \"");
             cql_wr_raw(w, i->s, i->len);
-            wr_fmt(w, "\" is too long (length: %" PRId64 ", maximum allowed: %" PRId64 ")", len,
+            util_wr_fmt(w, "\" is too long (length: %" PRId64 ", maximum allowed: %" PRId64 ")", len,
                    max);
         }
     }
@@ -943,14 +922,14 @@ v_array(struct val *v, const struct cql_json_node *s, const struct cql_json_node
     if (min >= 0 && n < min) {
         ok = false;
         if (!quiet) {
-            wr_fmt(msg(v), "array is too short: must have at least %" PRId64 " elements but "
+            util_wr_fmt(msg(v), "array is too short: must have at least %" PRId64 " elements but "
                            "instance has %" PRId64 " elements", min, n);
         }
     }
     if (max >= 0 && n > max) {
         ok = false;
         if (!quiet) {
-            wr_fmt(msg(v), "array is too long: must have at most %" PRId64 " elements but "
+            util_wr_fmt(msg(v), "array is too long: must have at most %" PRId64 " elements but "
                            "instance has %" PRId64 " elements", max, n);
         }
     }
@@ -964,7 +943,7 @@ v_array(struct val *v, const struct cql_json_node *s, const struct cql_json_node
         && more->kind == CQL_JSON_FALSE && i->n > items->n) {
         ok = false;
         if (!quiet) {
-            wr_fmt(msg(v), "schema only allows %zu elements in array but instance has %zu "
+            util_wr_fmt(msg(v), "schema only allows %zu elements in array but instance has %zu "
                            "elements", items->n, i->n);
         }
     }
@@ -1028,14 +1007,14 @@ v_object(struct val *v, const struct cql_json_node *s, const struct cql_json_nod
     if (min >= 0 && n < min) {
         ok = false;
         if (!quiet) {
-            wr_fmt(msg(v), "object has too few properties (found %" PRId64 " but schema "
+            util_wr_fmt(msg(v), "object has too few properties (found %" PRId64 " but schema "
                            "requires at least %" PRId64 ")", n, min);
         }
     }
     if (max >= 0 && n > max) {
         ok = false;
         if (!quiet) {
-            wr_fmt(msg(v), "object has too many properties (found %" PRId64 " but schema "
+            util_wr_fmt(msg(v), "object has too many properties (found %" PRId64 " but schema "
                            "requires at most %" PRId64 ")", n, max);
         }
     }
