@@ -361,6 +361,28 @@ on_insert_prepared(struct cass_query *q, const struct cass_result *res)
     batch_send(b);
 }
 
+int
+docs_batch_whole(struct docs_batch *b, struct http_req *req, const struct docs_names *n,
+                 const char *id, size_t id_len, int64_t ts, const struct cql_json_node *doc,
+                 bool replace, struct doc_shred_rows *rows)
+{
+    struct doc_shred_err err;
+
+    if (doc_shred_json(doc, NULL, &req->arena, rows, &err) != 0) {
+        http_respond_error_n(req, 400, err.desc, err.len, NULL);
+        return -1;
+    }
+    docs_batch_init(b, req, n, id, id_len, ts);
+    if (replace) {
+        docs_batch_del_partition(b);
+    }
+    if (!docs_batch_fits(b, rows)) {
+        http_respond_error(req, 400, DOCS_BATCH_TOO_MANY_ROWS, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 void
 docs_batch_start(struct docs_batch *b, const struct doc_shred_rows *rows, int32_t ttl,
                  docs_batch_cb done)

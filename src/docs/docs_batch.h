@@ -89,6 +89,15 @@ void docs_batch_del_array(struct docs_batch *b, const struct cql_str *path, size
 bool docs_batch_fits(const struct docs_batch *b, const struct doc_shred_rows *rows);
 
 /*
+ * Shreds DOC, a whole document, into ROWS and starts B (docs_batch_init) to write them as
+ * document ID, the old document deleted first when REPLACE. Answers 400 and returns -1 when DOC
+ * cannot be shredded or its rows do not fit one batch.
+ */
+int docs_batch_whole(struct docs_batch *b, struct http_req *req, const struct docs_names *n,
+                     const char *id, size_t id_len, int64_t ts, const struct cql_json_node *doc,
+                     bool replace, struct doc_shred_rows *rows) MUSTCHECK;
+
+/*
  * Inserts ROWS (with TTL seconds, or none when TTL < 0) after the deletes and sends the batch;
  * DONE runs once when it ends, possibly before this returns.
  */

@@ -105,24 +105,15 @@ static void
 write_shred(struct http_req *req)
 {
     struct doc_op *op = req->data;
-    struct doc_shred_err err;
 
     if (docs_schema_validate(req, docs_schema_json_schema(req, &op->n), op->body) != 0) {
         return;
     }
-    if (doc_shred_json(op->body, NULL, &req->arena, &op->rows, &err) != 0) {
-        http_respond_error_n(req, 400, err.desc, err.len, NULL);
+    if (docs_batch_whole(&op->b, req, &op->n, op->id, op->id_len, docs_api_now_us(), op->body,
+                         op->replace, &op->rows) != 0) {
         return;
     }
-    docs_batch_init(&op->b, req, &op->n, op->id, op->id_len, docs_api_now_us());
     op->b.data = op;
-    if (op->replace) {
-        docs_batch_del_partition(&op->b);
-    }
-    if (!docs_batch_fits(&op->b, &op->rows)) {
-        http_respond_error(req, 400, DOCS_BATCH_TOO_MANY_ROWS, NULL);
-        return;
-    }
     docs_api_need(req, AUTHZ_MODIFY, AUTHZ_TABLE, write_run);
 }
 

@@ -770,8 +770,8 @@ batch_shred(struct http_req *req)
 {
     struct wr_op *op = req->data;
     const struct cql_json_node *schema = docs_schema_json_schema(req, &op->n);
+    const struct cql_json_node *e;
     struct cql_str *segs = NULL;
-    struct doc_shred_err err;
     size_t nseg = 0;
     int64_t ts = docs_api_now_us();
     size_t i = 0;
@@ -783,7 +783,7 @@ batch_shred(struct http_req *req)
     op->ndocs = op->body->n;
     op->docs = arena_alloc(&req->arena, (op->ndocs + 1) * sizeof(*op->docs));
     op->done_ids = arena_alloc(&req->arena, (op->ndocs + 1) * sizeof(*op->done_ids));
-    for (const struct cql_json_node *e = op->body->child; e != NULL; e = e->next, i++) {
+    for (e = op->body->child; e != NULL; e = e->next, i++) {
         struct wr_doc *d = &op->docs[i];
 
         memset(d, 0, sizeof(*d));
@@ -812,29 +812,16 @@ batch_shred(struct http_req *req)
             }
         }
     }
-    for (i = 0; i < op->ndocs; i++) {
+    e = op->body->child;
+    for (i = 0; i < op->ndocs; i++, e = e->next) {
         struct wr_doc *d = &op->docs[i];
-        const struct cql_json_node *e = op->body->child;
 
-        for (size_t k = 0; k < i; k++) {
-            e = e->next;
-        }
-        if (docs_schema_validate(req, schema, e) != 0) {
+        if (docs_schema_validate(req, schema, e) != 0
+            || docs_batch_whole(&d->b, req, &op->n, d->id, d->id_len, ts, e,
+                                op->id_path != NULL, &d->rows) != 0) {
             return;
         }
-        if (doc_shred_json(e, NULL, &req->arena, &d->rows, &err) != 0) {
-            http_respond_error_n(req, 400, err.desc, err.len, NULL);
-            return;
-        }
-        docs_batch_init(&d->b, req, &op->n, d->id, d->id_len, ts);
         d->b.data = d;
-        if (op->id_path != NULL) {
-            docs_batch_del_partition(&d->b);
-        }
-        if (!docs_batch_fits(&d->b, &d->rows)) {
-            http_respond_error(req, 400, DOCS_BATCH_TOO_MANY_ROWS, NULL);
-            return;
-        }
     }
     docs_api_need(req, AUTHZ_MODIFY, AUTHZ_TABLE, batch_run);
 }
