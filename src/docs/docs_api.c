@@ -410,48 +410,26 @@ docs_api_id(struct http_req *req, const char **id, size_t *len)
     return 0;
 }
 
-void
-docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
-                      const char *data, size_t len, const struct cql_str *profile)
+/*
+ * Answers STATUS with {"documentId":"<id>"}, then "data":DATA unless DATA is NULL, then
+ * "profile":PROFILE unless PROFILE is NULL (both JSON text).
+ */
+static void
+respond_document(struct http_req *req, int status, const char *id, size_t id_len,
+                 const char *data, size_t len, const struct cql_str *profile)
 {
     struct cql_wr body;
     struct jw j;
 
     http_body_init(&body);
-    if (raw) {
-        cql_wr_raw(&body, data, len);
-        http_respond_json(req, 200, &body);
-        return;
-    }
     jw_init(&j, &body);
     jw_object_begin(&j);
     jw_key(&j, "documentId");
     jw_string_n(&j, id, id_len);
-    jw_key(&j, "data");
-    jw_raw(&j, data, len);
-    if (profile != NULL) {
-        jw_key(&j, "profile");
-        jw_raw(&j, profile->p, profile->len);
+    if (data != NULL) {
+        jw_key(&j, "data");
+        jw_raw(&j, data, len);
     }
-    jw_object_end(&j);
-    if (jw_finish(&j) != 0 && body.err == 0) {
-        body.err = E_INVALID;
-    }
-    http_respond_json(req, 200, &body);
-}
-
-void
-docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len,
-                    const struct cql_str *profile)
-{
-    struct cql_wr body;
-    struct jw j;
-
-    http_body_init(&body);
-    jw_init(&j, &body);
-    jw_object_begin(&j);
-    jw_key(&j, "documentId");
-    jw_string_n(&j, id, len);
     if (profile != NULL) {
         jw_key(&j, "profile");
         jw_raw(&j, profile->p, profile->len);
@@ -461,6 +439,28 @@ docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len
         body.err = E_INVALID;
     }
     http_respond_json(req, status, &body);
+}
+
+void
+docs_api_respond_data(struct http_req *req, const char *id, size_t id_len, bool raw,
+                      const char *data, size_t len, const struct cql_str *profile)
+{
+    struct cql_wr body;
+
+    if (raw) {
+        http_body_init(&body);
+        cql_wr_raw(&body, data, len);
+        http_respond_json(req, 200, &body);
+        return;
+    }
+    respond_document(req, 200, id, id_len, data, len, profile);
+}
+
+void
+docs_api_respond_id(struct http_req *req, int status, const char *id, size_t len,
+                    const struct cql_str *profile)
+{
+    respond_document(req, status, id, len, NULL, 0, profile);
 }
 
 bool

@@ -166,12 +166,7 @@ on_read(struct docs_read *r, int status, const struct cql_error *err)
     struct cql_str prof = { NULL, 0 };
     struct cql_wr val;
 
-    if (status != 0) {
-        api_respond_cass_error(req, status, err);
-        return;
-    }
-    api_arena_wr(&val, &req->arena);
-    if (docs_read_value(r, op->id, op->id_len, &op->path, &val) != 0) {
+    if (docs_read_value(r, status, err, op->id, op->id_len, &op->path, &val) != 0) {
         return;
     }
     if (docs_api_profile_wanted(req)) {

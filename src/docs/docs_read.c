@@ -138,11 +138,17 @@ docs_read_start(struct docs_read *r, struct http_req *req, const struct docs_nam
 }
 
 int
-docs_read_value(struct docs_read *r, const char *id, size_t id_len, const struct docs_path *path,
-                struct cql_wr *val)
+docs_read_value(struct docs_read *r, int status, const struct cql_error *err, const char *id,
+                size_t id_len, const struct docs_path *path, struct cql_wr *val)
 {
     struct cql_wr msg;
     int rc = E_INVALID;
+
+    if (status != 0) {
+        api_respond_cass_error(r->req, status, err);
+        return -1;
+    }
+    api_arena_wr(val, &r->req->arena);
 
     if (r->nrows > 0) {
         rc = doc_shred_asm_write_at(&r->doc, path->seg, path->n, val);

@@ -54,14 +54,16 @@ void docs_read_start(struct docs_read *r, struct http_req *req, const struct doc
                      const struct doc_shred_fields *fields, docs_read_cb done);
 
 /*
- * Appends to VAL (an arena writer) the value R read at PATH, its own path as the URL gave it.
- * When nothing is there answers 404 with Stargate's text, "A document with the id <id> does not
- * exist." at the root, else "A path [a, b] in a document with the id <id>, or the document
- * itself, does not exist.", and returns -1; when the value cannot be written answers 500 and
- * returns -1. Returns 0 otherwise.
+ * For a read that ended with STATUS (ERR as the done callback got it): answers the failure and
+ * returns -1 when STATUS is not 0; else starts VAL as an arena writer and appends the value R
+ * read at PATH, its own path as the URL gave it. When nothing is there answers 404 with
+ * Stargate's text, "A document with the id <id> does not exist." at the root, else "A path
+ * [a, b] in a document with the id <id>, or the document itself, does not exist.", and returns
+ * -1; when the value cannot be written answers 500 and returns -1. Returns 0 otherwise.
  */
-int docs_read_value(struct docs_read *r, const char *id, size_t id_len,
-                    const struct docs_path *path, struct cql_wr *val) MUSTCHECK;
+int docs_read_value(struct docs_read *r, int status, const struct cql_error *err,
+                    const char *id, size_t id_len, const struct docs_path *path,
+                    struct cql_wr *val) MUSTCHECK;
 
 /* Fills ST with R's SELECT for a profile (5.4): "GetFullDocument", pages read and rows. */
 void docs_read_prof_step(struct docs_read *r, struct docs_prof_step *st);

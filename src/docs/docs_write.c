@@ -500,12 +500,7 @@ on_function_read(struct docs_read *r, int status, const struct cql_error *err)
     struct doc_shred_err serr;
     struct cql_wr val;
 
-    if (status != 0) {
-        api_respond_cass_error(req, status, err);
-        return;
-    }
-    api_arena_wr(&val, &req->arena);
-    if (docs_read_value(r, op->id, op->id_len, &op->path, &val) != 0) {
+    if (docs_read_value(r, status, err, op->id, op->id_len, &op->path, &val) != 0) {
         return;
     }
     if (cql_json_parse((const char *)val.p, val.len, CQL_JSON_DEEP, &a, &old, &jerr) != 0) {
