@@ -1,5 +1,6 @@
-"""bench/: cqlload against the real Cassandra (seeding, every scenario, its failures) and a small
-`make bench` run end to end (bench/run.py with wrk through the real cqlgate)."""
+"""bench/: cqlload against the real Cassandra (seeding, every scenario, its failures), and small
+`make bench` and `make bench-docs` runs end to end (bench/run.py and bench/docs.py with wrk
+through the real cqlgate)."""
 
 import calendar
 import json
@@ -184,4 +185,49 @@ def test_make_bench_rejects_bad_settings_at_once(tmp_path, name, value, message)
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"bench: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def run_docs_bench(tmp_path, **settings):
+    env = dict(os.environ, CQLGATE_BUILD=os.path.abspath(BUILD), BENCH_RESULTS=str(tmp_path),
+               BENCH_SECONDS="1", BENCH_WARMUP="0", BENCH_CONNECTIONS="4")
+    env.update(settings)
+    return subprocess.run([sys.executable, os.path.join(ROOT, "bench", "docs.py")], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_make_bench_docs_end_to_end(tmp_path, driver):
+    """bench/docs.py shrunk: 300 documents loaded in batches of 40, each search checked, loaded
+    under wrk and profiled, the report written and the namespace dropped."""
+    ns = "cqlgate_docs_bench_it"
+    proc = run_docs_bench(tmp_path, BENCH_DOCS="300", BENCH_DOCS_BATCH="40",
+                          BENCH_DOCS_NAMESPACE=ns)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = proc.stdout
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and files[0].name.endswith("-docs.md")
+    assert files[0].read_text() == report.rstrip("\n") + "\n"
+    assert "- collection: 300 documents" in report
+    assert "40 a request, 2 at once, 0 requests sent again" in report
+    rows = [line for line in report.splitlines() if line.endswith(" µs |")]
+    assert len(rows) == 3 and all(line.split("|")[7].strip() == "0" for line in rows)
+    assert "AND dbl_value >= ? AND dbl_value < ? ALLOW FILTERING" in report
+    assert "Failures" not in report
+    assert driver.execute("SELECT keyspace_name FROM system_schema.keyspaces WHERE "
+                          "keyspace_name = %s", [ns]).one() is None
+
+
+def test_make_bench_docs_fails_without_its_collection(tmp_path, driver):
+    ns = "cqlgate_docs_bench_bare"
+    proc = run_docs_bench(tmp_path, BENCH_DOCS_SEED="0", BENCH_DOCS_SEARCHES="eq",
+                          BENCH_DOCS_NAMESPACE=ns)
+    assert proc.returncode == 1
+    assert f"search {{'name': {{'$eq': 'user-" in proc.stdout and ": 404 " in proc.stdout
+    assert "Failures:" in proc.stdout
+
+
+def test_make_bench_docs_rejects_an_unknown_search(tmp_path):
+    proc = run_docs_bench(tmp_path, BENCH_DOCS_SEARCHES="eq,nope")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "bench: unknown search 'nope' in BENCH_DOCS_SEARCHES"
     assert list(tmp_path.iterdir()) == []
